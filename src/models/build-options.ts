@@ -15,6 +15,8 @@ export interface BuildOptions {
   readonly attentionOutputs?: readonly string[];
   /** Alternative stored weight names (wanted → stored), for older checkpoint layouts. */
   readonly weightAliases?: ReadonlyMap<string, string>;
+  /** List the parameters a config needs without requiring weights (the graph is not usable). */
+  readonly collectOnly?: boolean;
 }
 
 /** A built graph and what was learned while building it. */
@@ -32,7 +34,7 @@ export interface BuiltGraph {
 /** Creates the graph, binder and layer helpers for one build. */
 export function startBuild(name: string, weights: WeightSource, options: BuildOptions): { g: GraphBuilder; nn: Nn; binder: ParamBinder; probes: AttentionProbes } {
   const g = new GraphBuilder({ name, opset: 21 });
-  const binder = new ParamBinder(g, weights, options.dtype === 'fp16' ? 'float16' : 'float32', options.weightAliases);
+  const binder = new ParamBinder(g, weights, options.dtype === 'fp16' ? 'float16' : 'float32', options.weightAliases, options.collectOnly ?? false);
   const probes = new AttentionProbes(new Set(options.attentionOutputs ?? []));
   return { g, nn: new Nn(g, binder, probes), binder, probes };
 }

@@ -35,6 +35,8 @@ export class ParamBinder {
     readonly floatType: 'float32' | 'float16',
     /** Alternative stored names (old checkpoint layouts): wanted name → stored name. */
     aliases: ReadonlyMap<string, string> = new Map(),
+    /** Only record what is requested; never fail on missing weights (listing a config's parameters). */
+    private readonly collectOnly = false,
   ) {
     this.aliases = aliases;
   }
@@ -72,6 +74,7 @@ export class ParamBinder {
 
   /** Throws one WeightsError listing every missing or mis-shaped tensor. */
   finish(component: string): void {
+    if (this.collectOnly) return;
     const list = (xs: string[]) => xs.slice(0, 12).join('\n  ') + (xs.length > 12 ? `\n  … and ${xs.length - 12} more` : '');
     if (this.missing.length > 0) {
       throw new WeightsError(
