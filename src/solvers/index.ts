@@ -1,0 +1,71 @@
+/**
+ * Solver primitives: noise schedules, timestep spacing, prediction-type conversion, CFG, and one
+ * update rule per file (DESIGN §3). Pure functions over Float32Array/Float64Array; the stateful
+ * `createScheduler` wrapper and the scheduler-fixture runner sit on top.
+ */
+export type { FloatArray } from './arrays.js';
+export { allocLike, sum, absMean } from './arrays.js';
+export {
+  SCHEDULER_CLASSES,
+  schedulerConfigSchema,
+  parseSchedulerConfig,
+  resolveSchedulerConfig,
+  isSchedulerClassName,
+} from './config.js';
+export type {
+  SchedulerClassName,
+  SchedulerConfig,
+  SchedulerConfigInput,
+  BetaSchedule,
+  PredictionType,
+  TimestepSpacing,
+  DdpmVarianceType,
+  DpmAlgorithmType,
+  DpmSolverType,
+  FinalSigmasType,
+  DdimConfig,
+  DdimInverseConfig,
+  DdpmConfig,
+  DpmSolverConfig,
+  EulerConfig,
+  LcmConfig,
+} from './config.js';
+export {
+  createNoiseSchedule,
+  betasFromConfig,
+  betasForAlphaBar,
+  alphasCumprodFromBetas,
+  rescaleZeroTerminalSnr,
+  torchLinspaceF32,
+  alphaBarAt,
+  sigmasFromAlphasCumprod,
+} from './schedule.js';
+export type { NoiseSchedule } from './schedule.js';
+export { setTimesteps } from './timesteps.js';
+export type { TimestepPlan } from './timesteps.js';
+export { toDenoised, fromDenoised, noiseLevelFromAlphaBar, noiseLevelFromSigma, clampSample, epsFromX0 } from './prediction.js';
+export type { Denoised, NoiseLevel } from './prediction.js';
+export { classifierFreeGuidance, guidanceFromBatch } from './guidance.js';
+export type { GuidanceOptions } from './guidance.js';
+export { ddimMap, ddimMapCoefficients, ddimVariance, ddimStep, drawNoise } from './ddim.js';
+export type { DdimNoise, DdimStepArgs, StepResult } from './ddim.js';
+export { ddimInverseStep, ddimInverseLevels } from './ddim-inverse.js';
+export type { InverseLevels } from './ddim-inverse.js';
+export { ddpmPosterior, efDdpmPosterior, posteriorStep, posteriorVariance, solvePosteriorNoise } from './ddpm.js';
+export type { PosteriorMean, SolvedNoise } from './ddpm.js';
+export { dpmSolverPlusPlusUpdate, dpmSolverOrderAt, logSnrHalf } from './dpm-solver.js';
+export type { DpmSolverStepArgs } from './dpm-solver.js';
+export { eulerStep, eulerScaleModelInput, eulerInitNoiseSigma, eulerModelLevel } from './euler.js';
+export { lcmStep, lcmBoundaryScalings } from './lcm.js';
+export type { BoundaryScalings, LcmStepResult } from './lcm.js';
+export { parseJsonWithNonFinite } from './json.js';
+export { createScheduler, createSchedulerFromConfig } from './scheduler.js';
+export type { Scheduler, SchedulerStepOptions, SchedulerStepOutput } from './scheduler.js';
+export {
+  runSchedulerFixture,
+  compareSchedulerRun,
+  parseSchedulerFixtures,
+  schedulerFixtureRunSchema,
+  dummyModel,
+} from './scheduler-fixture.js';
+export type { SchedulerFixtureRun, SchedulerFixtureFile, SchedulerFixtureInputs, SchedulerRunResult, SchedulerRunComparison } from './scheduler-fixture.js';
