@@ -37,10 +37,11 @@ export interface LoadedGraph {
   readonly cacheHit: boolean;
 }
 
-type Builder = (config: unknown, weights: WeightSource, options: BuildOptions) => BuiltGraph;
+/** A graph builder function (buildUnet, buildVaeEncoder, ...). */
+export type GraphBuildFn = (config: unknown, weights: WeightSource, options: BuildOptions) => BuiltGraph;
 
 /** Builds (or fetches from the cache) and loads one graph. */
-export async function loadGraph(name: string, build: Builder, config: unknown, weights: WeightSource, options: LoadOptions = {}): Promise<LoadedGraph> {
+export async function loadGraph(name: string, build: GraphBuildFn, config: unknown, weights: WeightSource, options: LoadOptions = {}): Promise<LoadedGraph> {
   const buildOptions: BuildOptions = { dtype: options.dtype ?? 'fp32', attentionOutputs: [...(options.attentionOutputs ?? [])].sort() };
   const sessionOptions = {
     label: name,

@@ -63,11 +63,11 @@ describe('ONNX serialization', () => {
       ['', 21],
       ['com.microsoft', 1],
     ]);
-    const big = m.graph?.initializer.find((t) => t.name === 'w');
+    const big = m.graph?.initializer?.find((t) => t.name === 'w');
     expect(big?.dataLocation).toBe(onnx.TensorProto.DataLocation.EXTERNAL);
-    expect(big?.externalData.map((e) => e.key)).toEqual(['location', 'offset', 'length']);
-    const small = m.graph?.initializer.find((t) => t.name === 'b');
-    expect(small?.rawData.length).toBe(32 * 4);
+    expect(big?.externalData?.map((e) => e.key)).toEqual(['location', 'offset', 'length']);
+    const small = m.graph?.initializer?.find((t) => t.name === 'b');
+    expect(small?.rawData?.length).toBe(32 * 4);
   });
 
   it('a weight thunk that throws leaves no files behind', () => {
@@ -94,7 +94,7 @@ describe('ONNX serialization', () => {
     const x = g.input('x', 'float32', [1, 4]);
     g.output(g.node('LeakyRelu', [x], { alpha: attr.float(1) }), 'y', 'float32', [1, 4]);
     const m = onnx.ModelProto.decode(encodeModel(g));
-    const a = m.graph?.node[0]?.attribute[0];
+    const a = m.graph?.node?.[0]?.attribute?.[0];
     expect(a?.type).toBe(onnx.AttributeProto.AttributeType.FLOAT);
     expect(a?.f).toBe(1);
   });
