@@ -13,10 +13,15 @@ export const fixturesDir: string | undefined = (() => {
   return fs.existsSync(dir) ? dir : undefined;
 })();
 
-/** A fresh temp folder removed after the test file. */
+const created: string[] = [];
+afterAll(() => {
+  for (const dir of created.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh temp folder, removed when the test file finishes. */
 export function tempDir(prefix = 'reprise-test-'): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  created.push(dir);
   return dir;
 }
 
