@@ -1,7 +1,7 @@
 /** Options and results shared by the graph builders. */
 import { GraphBuilder } from '../onnx/graph-builder.js';
 import type { WeightSource } from '../io/weights.js';
-import { AttentionProbes, Nn } from './nn.js';
+import { AttentionProbes, Nn, type AttentionControl } from './nn.js';
 import { ParamBinder, type ParamSpec } from './params.js';
 
 /** Numeric precision of a built graph (inputs and outputs stay float32). */
@@ -15,6 +15,8 @@ export interface BuildOptions {
   readonly attentionOutputs?: readonly string[];
   /** Alternative stored weight names (wanted → stored), for older checkpoint layouts. */
   readonly weightAliases?: ReadonlyMap<string, string>;
+  /** Installs attention-control hooks; called once with the graph so it can add control inputs. */
+  readonly attentionControl?: (g: GraphBuilder) => AttentionControl;
   /** List the parameters a config needs without requiring weights (the graph is not usable). */
   readonly collectOnly?: boolean;
 }
@@ -36,7 +38,7 @@ export function startBuild(name: string, weights: WeightSource, options: BuildOp
   const g = new GraphBuilder({ name, opset: 21 });
   const binder = new ParamBinder(g, weights, options.dtype === 'fp16' ? 'float16' : 'float32', options.weightAliases, options.collectOnly ?? false);
   const probes = new AttentionProbes(new Set(options.attentionOutputs ?? []));
-  return { g, nn: new Nn(g, binder, probes), binder, probes };
+  return { g, nn: new Nn(g, binder, probes, options.attentionControl?.(g)), binder, probes };
 }
 
 /** Finishes a build: checks weights and probes, adds the probe outputs, returns the result. */

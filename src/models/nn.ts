@@ -33,12 +33,33 @@ export class AttentionProbes {
   }
 }
 
+/** What an attention control hook knows about the layer it is rewriting. */
+export interface AttentionSite {
+  /** Diffusers module path, e.g. `up_blocks.1.attentions.0.transformer_blocks.0.attn2`. */
+  readonly layer: string;
+  readonly kind: 'self' | 'cross';
+  readonly heads: number;
+  readonly headDim: number;
+}
+
+/**
+ * Hooks that rewrite attention inside a graph (prompt-to-prompt, mutual self-attention).
+ * Implementations add their own control inputs to the graph; the graph never branches.
+ */
+export interface AttentionControl {
+  /** Rewrites keys and values [B, M, H·D] before the head split (mutual self-attention). */
+  keysValues?(site: AttentionSite, k: Value, v: Value): { k: Value; v: Value };
+  /** Rewrites softmax probabilities [B, H, N, M]. */
+  probabilities?(site: AttentionSite, probs: Value): Value;
+}
+
 /** Layer helpers bound to one graph, one weight binder and one compute type. */
 export class Nn {
   constructor(
     readonly g: GraphBuilder,
     readonly p: ParamBinder,
     readonly probes: AttentionProbes,
+    readonly control?: AttentionControl,
   ) {}
 
   /** ONNX element type of float tensors inside the graph. */
@@ -165,14 +186,20 @@ export class Nn {
     upcast: boolean;
     /** Additive mask broadcastable to [B, H, N, M]. */
     mask?: Value;
+    /** Set for controllable (UNet transformer) layers. */
+    kind?: 'self' | 'cross';
   }): Value {
     const { g } = this;
     const { heads, headDim, layer } = args;
     this.probes.layers.push(layer);
+    const site: AttentionSite | undefined = args.kind && this.control ? { layer, kind: args.kind, heads, headDim } : undefined;
+    let kIn = args.k;
+    let vIn = args.v;
+    if (site && this.control?.keysValues) ({ k: kIn, v: vIn } = this.control.keysValues(site, kIn, vIn));
     const split = g.ints([0, 0, heads, headDim]);
     const q = g.node('Transpose', [g.node('Reshape', [args.q, split])], { perm: attr.ints([0, 2, 1, 3]) });
-    const kT = g.node('Transpose', [g.node('Reshape', [args.k, split])], { perm: attr.ints([0, 2, 3, 1]) });
-    const v = g.node('Transpose', [g.node('Reshape', [args.v, split])], { perm: attr.ints([0, 2, 1, 3]) });
+    const kT = g.node('Transpose', [g.node('Reshape', [kIn, split])], { perm: attr.ints([0, 2, 3, 1]) });
+    const v = g.node('Transpose', [g.node('Reshape', [vIn, split])], { perm: attr.ints([0, 2, 1, 3]) });
     let scores = g.node('Mul', [g.node('MatMul', [q, kT], {}, { name: `${layer}/QK` }), this.scalar(1 / Math.sqrt(headDim))]);
     if (args.mask) scores = g.node('Add', [scores, args.mask]);
     let probs: Value;
@@ -182,6 +209,7 @@ export class Nn {
     } else {
       probs = g.node('Softmax', [scores], { axis: attr.int(-1) }, { name: `${layer}/Softmax` });
     }
+    if (site && this.control?.probabilities) probs = this.control.probabilities(site, probs);
     if (this.probes.requested.has(layer)) {
       const shape = g.node('Concat', [g.ints([-1]), g.node('Slice', [g.node('Shape', [probs]), g.ints([2]), g.ints([4])])], { axis: attr.int(0) });
       const flat = this.toFloat32(g.node('Reshape', [probs, shape]));

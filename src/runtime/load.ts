@@ -41,8 +41,17 @@ export interface LoadedGraph {
 export type GraphBuildFn = (config: unknown, weights: WeightSource, options: BuildOptions) => BuiltGraph;
 
 /** Builds (or fetches from the cache) and loads one graph. */
-export async function loadGraph(name: string, build: GraphBuildFn, config: unknown, weights: WeightSource, options: LoadOptions = {}): Promise<LoadedGraph> {
-  const buildOptions: BuildOptions = { dtype: options.dtype ?? 'fp32', attentionOutputs: [...(options.attentionOutputs ?? [])].sort() };
+export async function loadGraph(
+  name: string,
+  build: GraphBuildFn,
+  config: unknown,
+  weights: WeightSource,
+  options: LoadOptions = {},
+  /** Further build options (e.g. attention control) and the JSON-able key that identifies them in the cache. */
+  variant?: { readonly key: unknown; readonly options: Partial<BuildOptions> },
+): Promise<LoadedGraph> {
+  const keyOptions: BuildOptions = { dtype: options.dtype ?? 'fp32', attentionOutputs: [...(options.attentionOutputs ?? [])].sort() };
+  const buildOptions: BuildOptions = { ...keyOptions, ...(variant?.options ?? {}) };
   const sessionOptions = {
     label: name,
     ...(options.device !== undefined ? { device: options.device } : {}),
@@ -55,7 +64,7 @@ export async function loadGraph(name: string, build: GraphBuildFn, config: unkno
     return { session, attentionLayers: built.attentionLayers, cacheHit: false };
   }
   const dir = options.cache?.dir ?? defaultCacheDir();
-  const key = graphCacheKey({ component: name, config, weightsId: weights.id, options: buildOptions });
+  const key = graphCacheKey({ component: name, config, weightsId: weights.id, options: { ...keyOptions, variant: variant?.key ?? null } });
   const cached = getOrBuildGraph(dir, key, () => build(config, weights, buildOptions));
   const session = await ModelSession.create(cached.modelPath, sessionOptions);
   return { session, attentionLayers: cached.meta.attentionLayers, cacheHit: cached.hit };

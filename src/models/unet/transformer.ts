@@ -19,7 +19,7 @@ export function attentionLayer(nn: Nn, x: Value, context: Value | undefined, nam
   const q = nn.linear(x, `${name}.to_q`, dim, inner, false);
   const k = nn.linear(src, `${name}.to_k`, srcDim, inner, false);
   const v = nn.linear(src, `${name}.to_v`, srcDim, inner, false);
-  const o = nn.attention({ q, k, v, heads, headDim, layer: name, upcast });
+  const o = nn.attention({ q, k, v, heads, headDim, layer: name, upcast, kind: context ? 'cross' : 'self' });
   return nn.linear(o, `${name}.to_out.0`, inner, dim);
 }
 

@@ -1,0 +1,126 @@
+/**
+ * Attention control inside the UNet graph (prompt-to-prompt, Hertz et al. 2022; mutual
+ * self-attention, Cao et al. 2023 / InfEdit, Xu et al. 2023).
+ *
+ * Batch layout for E edits: branches [source, target_1 … target_E], stacked
+ * [uncond of each branch…, cond of each branch…], so B = 2(E+1); edits apply to the cond half.
+ * Per-step control tensors are graph inputs; the graph never branches on the step:
+ *
+ * - `ctrl_cross_mapper` [E, 77, 77]: token mapper of each target (replace, refine or identity).
+ * - `ctrl_cross_src`, `ctrl_cross_self` [L_cross, E, 77]: per-layer, per-target, per-token
+ *   coefficients of  M_e ← (M_src · Mapper_e) ⊙ src + M_e ⊙ self  (no control: src 0, self 1).
+ * - `ctrl_self_replace` [L_self]: per self-attention layer, s in [0, 1]:
+ *   M_e ← s · M_src + (1 − s) · M_e.
+ * - `ctrl_mutual` [L_self]: per self-attention layer, m in [0, 1]: target keys and values
+ *   K_e ← K_e + m (K_src − K_e) (likewise V): target queries attend to the source.
+ *
+ * Layer indices follow call order (see {@link controlledLayerIndex}); selecting layers by
+ * resolution or by down/mid/up is done by the caller through these per-layer tensors.
+ */
+import type { GraphBuilder } from '../onnx/graph-builder.js';
+import { attr, type Value } from '../onnx/types.js';
+import type { AttentionControl, AttentionSite } from '../models/nn.js';
+
+/** Names of the control inputs. */
+export const CONTROL_INPUTS = {
+  crossMapper: 'ctrl_cross_mapper',
+  crossSrc: 'ctrl_cross_src',
+  crossSelf: 'ctrl_cross_self',
+  selfReplace: 'ctrl_self_replace',
+  mutual: 'ctrl_mutual',
+} as const;
+
+/** Options of the controlled graph. */
+export interface ControlledGraphOptions {
+  /** Number of target branches E (≥ 1). */
+  readonly edits: number;
+  /** Text length (keys of cross-attention). Default 77. */
+  readonly textLength?: number;
+  /** Compute type of the graph ('float32' | 'float16'), for casting control inputs. */
+  readonly floatType: 'float32' | 'float16';
+}
+
+/** Where a layer sits in the control tensors. */
+export interface ControlledLayerIndex {
+  readonly cross: readonly string[];
+  readonly self: readonly string[];
+}
+
+/** Splits the UNet's attention layers (call order) into the cross and self index lists. */
+export function controlledLayerIndex(attentionLayers: readonly string[]): ControlledLayerIndex {
+  return { cross: attentionLayers.filter((l) => l.endsWith('attn2')), self: attentionLayers.filter((l) => l.endsWith('attn1')) };
+}
+
+/** Returns the factory that installs the control hooks in a UNet build (BuildOptions.attentionControl). */
+export function attentionControlFactory(options: ControlledGraphOptions): (g: GraphBuilder) => AttentionControl {
+  return (g) => new ControlHooks(g, options);
+}
+
+class ControlHooks implements AttentionControl {
+  private readonly mapper: Value;
+  private readonly crossSrc: Value;
+  private readonly crossSelf: Value;
+  private readonly selfReplace: Value;
+  private readonly mutual: Value;
+  private crossCount = 0;
+  private selfCount = 0;
+  private readonly E: number;
+
+  constructor(
+    private readonly g: GraphBuilder,
+    private readonly o: ControlledGraphOptions,
+  ) {
+    if (!Number.isInteger(o.edits) || o.edits < 1) throw new RangeError(`edits must be an integer ≥ 1, got ${o.edits}`);
+    this.E = o.edits;
+    const T = o.textLength ?? 77;
+    const cast = (v: Value): Value => (o.floatType === 'float16' ? g.node('Cast', [v], { to: attr.int(10) }) : v);
+    this.mapper = cast(g.input(CONTROL_INPUTS.crossMapper, 'float32', [this.E, T, T]));
+    // [1, E, 1, 1, T] views are made per layer by Gather + Unsqueeze.
+    this.crossSrc = cast(g.input(CONTROL_INPUTS.crossSrc, 'float32', ['cross_layers', this.E, T]));
+    this.crossSelf = cast(g.input(CONTROL_INPUTS.crossSelf, 'float32', ['cross_layers', this.E, T]));
+    this.selfReplace = cast(g.input(CONTROL_INPUTS.selfReplace, 'float32', ['self_layers']));
+    this.mutual = cast(g.input(CONTROL_INPUTS.mutual, 'float32', ['self_layers']));
+    // Mapper [E, T, T] → [E, 1, T, T] to broadcast over heads.
+    this.mapper = g.node('Unsqueeze', [this.mapper, g.ints([1])]);
+  }
+
+  /** Rows [start, end) of the batch axis. */
+  private rows(v: Value, start: number, end: number): Value {
+    return this.g.node('Slice', [v, this.g.ints([start]), this.g.ints([end]), this.g.ints([0])]);
+  }
+
+  /** Splits [B, …] into (everything before the cond targets, cond source, cond targets). */
+  private split(v: Value): { head: Value; src: Value; targets: Value } {
+    const E = this.E;
+    return { head: this.rows(v, 0, E + 2), src: this.rows(v, E + 1, E + 2), targets: this.rows(v, E + 2, 2 * E + 2) };
+  }
+
+  keysValues(site: AttentionSite, k: Value, v: Value): { k: Value; v: Value } {
+    if (site.kind !== 'self') return { k, v };
+    const { g } = this;
+    const m = g.node('Gather', [this.mutual, g.ints([this.selfCount])], { axis: attr.int(0) }); // [1]
+    const mix = (x: Value): Value => {
+      const { head, src, targets } = this.split(x);
+      const mixed = g.node('Add', [targets, g.node('Mul', [g.node('Sub', [src, targets]), m])]);
+      return g.node('Concat', [head, mixed], { axis: attr.int(0) });
+    };
+    return { k: mix(k), v: mix(v) };
+  }
+
+  probabilities(site: AttentionSite, probs: Value): Value {
+    const { g } = this;
+    const { head, src, targets } = this.split(probs);
+    let edited: Value;
+    if (site.kind === 'cross') {
+      const idx = g.ints([this.crossCount++]);
+      // [E, T] → [E, 1, 1, T]
+      const coef = (t: Value): Value => g.node('Unsqueeze', [g.node('Squeeze', [g.node('Gather', [t, idx], { axis: attr.int(0) }), g.ints([0])]), g.ints([1, 2])]);
+      const mapped = g.node('MatMul', [src, this.mapper], {}, { name: `${site.layer}/ctrl_map` }); // [1,H,N,T]·[E,1,T,T] → [E,H,N,T]
+      edited = g.node('Add', [g.node('Mul', [mapped, coef(this.crossSrc)]), g.node('Mul', [targets, coef(this.crossSelf)])]);
+    } else {
+      const s = g.node('Gather', [this.selfReplace, g.ints([this.selfCount++])], { axis: attr.int(0) }); // [1]
+      edited = g.node('Add', [targets, g.node('Mul', [g.node('Sub', [src, targets]), s])]);
+    }
+    return g.node('Concat', [head, edited], { axis: attr.int(0) });
+  }
+}
