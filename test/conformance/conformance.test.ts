@@ -19,7 +19,7 @@ describe('conformance on the shared reference fixtures', () => {
     const results = await runConformance(fixturesDir, { cache: false });
     for (const r of results) console.log(JSON.stringify({ component: r.component, kind: r.kind, ok: r.ok, maxRelError: r.maxRelError, error: r.error }));
     const kinds = results.map((r) => r.kind);
-    for (const k of ['unet', 'vae', 'text_encoder', 'tokenizer'] as const) expect(kinds).toContain(k);
+    for (const k of ['unet', 'vae', 'text_encoder', 'tokenizer', 'scheduler'] as const) expect(kinds).toContain(k);
     const bad = results.filter((r) => !r.ok);
     expect(bad, JSON.stringify(bad, null, 1)).toEqual([]);
     const unet = results.find((r) => r.component === 'unet-sd15-tiny');
