@@ -29,26 +29,28 @@ export type DpmSolverType = 'midpoint' | 'heun';
 export type FinalSigmasType = 'zero' | 'sigma_min';
 
 /** A number, including ±Infinity (diffusers writes `lambda_min_clipped: -Infinity`). */
-const extendedNumber = z.union([z.number(), z.custom<number>((v) => v === Number.POSITIVE_INFINITY || v === Number.NEGATIVE_INFINITY)]);
+const extendedNumber = z.union([z.number(), z.custom<number>((v) => v === Number.POSITIVE_INFINITY || v === Number.NEGATIVE_INFINITY)], {
+  error: 'expected a number',
+});
 const nullishNumber = extendedNumber.nullish();
 const nullishBool = z.boolean().nullish();
 const nullishInt = z.number().int().nullish();
 
 /**
  * Schema of a diffusers `scheduler_config.json` (or the `config` of a scheduler fixture run).
- * Every key is optional (diffusers fills class defaults); unknown keys are kept. Values that
- * diffusers accepts but Reprise does not reproduce are rejected later, by
- * {@link resolveSchedulerConfig}, with the key and value named.
+ * Every key is optional (diffusers fills class defaults); unknown keys are kept. Values no
+ * scheduler accepts fail here; values that only some classes support (or that Reprise does not
+ * reproduce) fail in {@link resolveSchedulerConfig}, with the key and value named.
  */
 export const schedulerConfigSchema = z.looseObject({
   _class_name: z.string().optional(),
   num_train_timesteps: z.number().int().positive().nullish(),
   beta_start: nullishNumber,
   beta_end: nullishNumber,
-  beta_schedule: z.string().nullish(),
+  beta_schedule: z.enum(['linear', 'scaled_linear', 'squaredcos_cap_v2']).nullish(),
   trained_betas: z.array(z.number()).nullish(),
-  prediction_type: z.string().nullish(),
-  timestep_spacing: z.string().nullish(),
+  prediction_type: z.enum(['epsilon', 'v_prediction', 'sample']).nullish(),
+  timestep_spacing: z.enum(['leading', 'trailing', 'linspace']).nullish(),
   steps_offset: z.number().int().nonnegative().nullish(),
   set_alpha_to_one: nullishBool,
   set_alpha_to_zero: nullishBool,

@@ -74,7 +74,8 @@ export function ddimStep<T extends FloatArray>(args: DdimStepArgs<T>): StepResul
   assertSameLength('ddimStep', eps, x0);
   if (!(eta >= 0)) throw new RepriseError('SCHEDULER_INVALID', `DDIM eta must be ≥ 0, got ${eta}`);
   const std = eta * Math.sqrt(ddimVariance(alphaBar, alphaBarPrev));
-  const dirCoeff = Math.sqrt(1 - alphaBarPrev - std * std);
+  // Clamped at 0: at zero terminal SNR (ā_t = 0) with η = 1 the radicand is 0 up to rounding.
+  const dirCoeff = Math.sqrt(Math.max(0, 1 - alphaBarPrev - std * std));
   const x0Coeff = Math.sqrt(alphaBarPrev);
   const out = allocLike(x0);
   for (let i = 0; i < out.length; i++) out[i] = x0Coeff * x0[i]! + dirCoeff * eps[i]!;

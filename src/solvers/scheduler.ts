@@ -12,7 +12,7 @@ import { RepriseError } from '../errors.js';
 import type { Random } from '../util/random.js';
 import type { FloatArray } from './arrays.js';
 import { resolveSchedulerConfig, type SchedulerClassName, type SchedulerConfig } from './config.js';
-import { ddimStep, type DdimNoise } from './ddim.js';
+import { ddimStep, drawNoise, type DdimNoise } from './ddim.js';
 import { ddimInverseLevels, ddimInverseStep } from './ddim-inverse.js';
 import { ddpmPosterior, posteriorStep } from './ddpm.js';
 import { dpmSolverOrderAt, dpmSolverPlusPlusUpdate } from './dpm-solver.js';
@@ -66,16 +66,6 @@ function noiseSource(options: SchedulerStepOptions): DdimNoise {
   if (options.varianceNoise !== undefined) return { kind: 'given', noise: options.varianceNoise };
   if (options.generator !== undefined) return { kind: 'random', generator: options.generator };
   return { kind: 'none' };
-}
-
-function noiseTensor(source: DdimNoise, length: number): FloatArray | undefined {
-  if (source.kind === 'given') return source.noise;
-  if (source.kind === 'random') {
-    const out = new Float64Array(length);
-    for (let i = 0; i < length; i++) out[i] = source.generator.normal();
-    return out;
-  }
-  return undefined;
 }
 
 /** Creates a scheduler from a raw diffusers scheduler config (class from `className` or `_class_name`). */
@@ -168,7 +158,7 @@ export function createSchedulerFromConfig(config: SchedulerConfig): Scheduler {
           const alphaBarPrev = alphaBarAt(schedule, prevT, 1);
           const d = denoise(modelOutput, x, noiseLevelFromAlphaBar(alphaBar));
           const posterior = ddpmPosterior({ x0: d.x0, sample: x, alphaBar, alphaBarPrev, varianceType: config.varianceType, isFinalStep: t <= 0 });
-          const noise = posterior.noiseScale === 0 ? undefined : noiseTensor(noiseSource(options), x.length);
+          const noise = posterior.noiseScale === 0 ? undefined : drawNoise(noiseSource(options), x.length);
           return { prevSample: posteriorStep(posterior, noise), x0: d.x0 };
         }
         case 'DPMSolverMultistepScheduler': {
@@ -186,10 +176,7 @@ export function createSchedulerFromConfig(config: SchedulerConfig): Scheduler {
             eulerAtFinal: config.eulerAtFinal,
             finalSigmaZero: config.finalSigmasType === 'zero',
           });
-          const sdeNoise = config.algorithmType === 'sde-dpmsolver++' ? noiseTensor(noiseSource(options), x.length) : undefined;
-          if (config.algorithmType === 'sde-dpmsolver++' && sdeNoise === undefined) {
-            throw invalid('sde-dpmsolver++ needs noise: pass varianceNoise or a generator');
-          }
+          const sdeNoise = config.algorithmType === 'sde-dpmsolver++' ? drawNoise(noiseSource(options), x.length) : undefined;
           const prevSample = dpmSolverPlusPlusUpdate({ sample: x, x0History, levels, order, solverType: config.solverType, ...(sdeNoise ? { sdeNoise } : {}) });
           if (lowerOrderNums < config.solverOrder) lowerOrderNums++;
           stepIndex = i + 1;

@@ -31,9 +31,13 @@ function loadInputs(): SchedulerFixtureInputs {
   return { xInit: xInit.data, ...(noises ? { varianceNoises: noises.data } : {}) };
 }
 
-describe.runIf(present)('scheduler fixtures', () => {
-  it('finds at least one schedulers*.json', () => {
-    expect(files.length).toBeGreaterThan(0);
+describe('scheduler fixtures', () => {
+  it('finds the schedulers*.json files (or says the fixtures are absent)', () => {
+    if (present) expect(files.length).toBeGreaterThan(0);
+    else {
+      console.warn(`[solvers] SKIPPED fixture runs: no fixture folder at ${fixtureDir}`);
+      expect(files).toEqual([]);
+    }
   });
 
   for (const file of files) {
@@ -69,11 +73,4 @@ describe.runIf(present)('scheduler fixtures', () => {
       }
     });
   }
-});
-
-describe.skipIf(present)('scheduler fixtures (absent)', () => {
-  it('logs that the reference fixtures are missing', () => {
-    console.warn(`[solvers] no fixture folder at ${fixtureDir}`);
-    expect(present).toBe(false);
-  });
 });
