@@ -7,6 +7,7 @@ import type { BuildOptions, BuiltGraph, ModelDType } from '../models/build-optio
 import { buildClipTextEncoder } from '../models/clip/build.js';
 import { detectComponent, openComponentWeights, type ComponentKind } from '../models/folder.js';
 import { buildUnet } from '../models/unet/build.js';
+import { resolveUnetConfig } from '../models/unet/config.js';
 import { buildVaeDecoder, buildVaeEncoder } from '../models/vae/build.js';
 import { RepriseError } from '../errors.js';
 import { encodeModel } from '../onnx/serialize.js';
@@ -90,7 +91,19 @@ export interface UnetInputs {
 
 /** A loaded UNet2DConditionModel. */
 export class UnetModel {
-  constructor(readonly graph: LoadedGraph) {}
+  /** cross_attention_dim: the last axis of `encoder_hidden_states`. */
+  readonly contextDim: number;
+  /** time_cond_proj_dim of LCM models (undefined otherwise). */
+  readonly timestepCondDim: number | undefined;
+
+  constructor(
+    readonly graph: LoadedGraph,
+    readonly config: unknown,
+  ) {
+    const plan = resolveUnetConfig(config);
+    this.contextDim = plan.crossAttentionDim;
+    this.timestepCondDim = plan.config.time_cond_proj_dim ?? undefined;
+  }
 
   static async load(dir: string, options: LoadOptions = {}): Promise<UnetModel> {
     const { config, weights } = expectKind(dir, 'unet', options.variant);
@@ -98,7 +111,7 @@ export class UnetModel {
   }
 
   static async fromWeights(config: unknown, weights: WeightSource, options: LoadOptions = {}): Promise<UnetModel> {
-    return new UnetModel(await loadGraph('unet', buildUnet, config, weights, options));
+    return new UnetModel(await loadGraph('unet', buildUnet, config, weights, options), config);
   }
 
   /** Runs the UNet; returns `out` and the requested attention probabilities by layer name. */
