@@ -1,0 +1,123 @@
+/**
+ * Local blend (prompt-to-prompt's LocalBlend, Hertz et al. 2022): from the stored
+ * cross-attention maps of the blend words, a mask per branch,
+ *   mask = maxpool3(Σ_words maps) ↑ latent size (nearest) / max > threshold,
+ * unioned with the source branch's mask, then between steps
+ *   x_e ← x_src + mask ⊙ (x_e − x_src)   (after `startStep`),
+ * so everything outside the mask follows the source branch. A user mask can replace or be
+ * combined with the attention-derived one.
+ */
+
+/** Local-blend settings. */
+export interface LocalBlendOptions {
+  /** Per branch (source first), the token indices of its blend words. */
+  readonly tokenIndices: readonly (readonly number[])[];
+  /** Threshold on the normalized map (reference default 0.3). */
+  readonly threshold?: number;
+  /** Per branch, token indices whose region is subtracted (the reference's substruct words; no pooling, as there). */
+  readonly subtractIndices?: readonly (readonly number[])[];
+  readonly subtractThreshold?: number;
+}
+
+/** A user mask [latentH·latentW] in [0, 1] and how it combines with the attention mask. */
+export interface UserMask {
+  readonly mask: Float32Array;
+  readonly mode: 'replace' | 'union' | 'intersect';
+}
+
+function wordMap(maps: Float32Array, tokens: number, res: number, indices: readonly number[]): Float32Array {
+  const out = new Float32Array(res * res);
+  for (let i = 0; i < res * res; i++) {
+    let s = 0;
+    for (const j of indices) s += maps[i * tokens + j] as number;
+    out[i] = s;
+  }
+  return out;
+}
+
+function maxPool3(m: Float32Array, res: number): Float32Array {
+  const out = new Float32Array(m.length);
+  for (let y = 0; y < res; y++) {
+    for (let x = 0; x < res; x++) {
+      let best = Number.NEGATIVE_INFINITY;
+      for (let dy = -1; dy <= 1; dy++) {
+        for (let dx = -1; dx <= 1; dx++) {
+          const yy = y + dy;
+          const xx = x + dx;
+          if (yy >= 0 && yy < res && xx >= 0 && xx < res) best = Math.max(best, m[yy * res + xx] as number);
+        }
+      }
+      out[y * res + x] = best;
+    }
+  }
+  return out;
+}
+
+/** Nearest-neighbour upsampling as torch's F.interpolate(mode='nearest'): src = floor(dst · in/out). */
+function nearest(m: Float32Array, res: number, h: number, w: number): Float32Array {
+  const out = new Float32Array(h * w);
+  for (let y = 0; y < h; y++) {
+    const sy = Math.min(res - 1, Math.floor((y * res) / h));
+    for (let x = 0; x < w; x++) out[y * w + x] = m[sy * res + Math.min(res - 1, Math.floor((x * res) / w))] as number;
+  }
+  return out;
+}
+
+function thresholdMask(maps: Float32Array, tokens: number, res: number, indices: readonly number[], h: number, w: number, threshold: number, pool: boolean): Uint8Array {
+  let m = wordMap(maps, tokens, res, indices);
+  if (pool) m = maxPool3(m, res);
+  const up = nearest(m, res, h, w);
+  let max = 0;
+  for (const v of up) if (v > max) max = v;
+  const out = new Uint8Array(h * w);
+  if (max <= 0) return out;
+  for (let i = 0; i < up.length; i++) out[i] = (up[i] as number) / max > threshold ? 1 : 0;
+  return out;
+}
+
+/**
+ * Masks per branch [h·w] (1 = follow the branch, 0 = follow the source), from per-branch
+ * maps [res·res·tokens] (e.g. AttentionStore.sum()).
+ */
+export function localBlendMasks(maps: readonly Float32Array[], res: number, tokens: number, latentH: number, latentW: number, options: LocalBlendOptions, user?: UserMask): Float32Array[] {
+  const th = options.threshold ?? 0.3;
+  const raw = maps.map((m, b) => thresholdMask(m, tokens, res, options.tokenIndices[b] ?? [], latentH, latentW, th, true));
+  const src = raw[0] as Uint8Array;
+  const subs = options.subtractIndices
+    ? maps.map((m, b) => thresholdMask(m, tokens, res, options.subtractIndices?.[b] ?? [], latentH, latentW, options.subtractThreshold ?? th, false))
+    : undefined;
+  return raw.map((m, b) => {
+    const out = new Float32Array(m.length);
+    const sub = subs?.[b];
+    const subSrc = subs?.[0];
+    for (let i = 0; i < m.length; i++) {
+      let v = (m[i] as number) + (src[i] as number) > 0 ? 1 : 0; // union with the source word's region
+      if (sub && subSrc && (sub[i] as number) + (subSrc[i] as number) > 0) v = 0;
+      if (user) {
+        const u = user.mask[i] as number;
+        v = user.mode === 'replace' ? u : user.mode === 'union' ? Math.max(v, u) : Math.min(v, u);
+      }
+      out[i] = v;
+    }
+    return out;
+  });
+}
+
+/** x_e ← x_src + mask ⊙ (x_e − x_src) for every target branch (channel-broadcast mask). Branch 0 is unchanged. */
+export function applyLocalBlend(latents: readonly Float32Array[], masks: readonly Float32Array[], channels: number): Float32Array[] {
+  const src = latents[0] as Float32Array;
+  const hw = src.length / channels;
+  return latents.map((x, b) => {
+    if (b === 0) return x;
+    const m = masks[b] as Float32Array;
+    const out = new Float32Array(x.length);
+    for (let c = 0; c < channels; c++) {
+      for (let i = 0; i < hw; i++) {
+        const k = c * hw + i;
+        const s = src[k] as number;
+        out[k] = s + (m[i] as number) * ((x[k] as number) - s);
+      }
+    }
+    return out;
+  });
+}
