@@ -16,3 +16,4 @@ export {
 export { loadTokenizerFolder } from './load.js';
 export { byteLevelAlphabet, fromByteLevel, toByteLevel } from './bytes.js';
 export { normalizeClipText, preTokenizeClip } from './normalize.js';
+export { buildWordVocab, type WordVocabFiles } from './word-vocab.js';

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { byteLevelAlphabet } from '../../src/tokenizer/index.js';
+import { buildWordVocab } from '../../src/tokenizer/word-vocab.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -30,41 +30,9 @@ export const TINY_WORDS = [
   'painting', 'watercolor', 'fluffy', 'house', 'snow', 'tree',
 ];
 
-/**
- * Builds a tiny CLIP-style vocabulary the way the fixture's was built: the 256 byte symbols, the
- * 256 byte symbols with `</w>`, one merge chain per word (prefix + next character, the last with
- * `</w>`), then `<|startoftext|>` and `<|endoftext|>`.
- */
+/** The tiny vocabulary the fixture's tokenizer was built like (see src/tokenizer/word-vocab.ts). */
 export function buildTinyFiles(words: readonly string[] = TINY_WORDS): { vocab: Record<string, number>; merges: string[] } {
-  const alphabet = byteLevelAlphabet();
-  const vocab: Record<string, number> = {};
-  let next = 0;
-  const add = (token: string): void => {
-    if (!(token in vocab)) vocab[token] = next++;
-  };
-  // GPT-2/CLIP vocabularies list the byte symbols sorted by byte value of their printable form.
-  const symbols = [...alphabet].sort((a, b) => a.charCodeAt(0) - b.charCodeAt(0));
-  for (const s of symbols) add(s);
-  for (const s of symbols) add(`${s}</w>`);
-  const merges = ['#version: 0.2'];
-  const seen = new Set<string>();
-  for (const word of words) {
-    let prefix = word[0] as string;
-    for (let i = 1; i < word.length; i++) {
-      const last = i === word.length - 1;
-      const right = last ? `${word[i] as string}</w>` : (word[i] as string);
-      const line = `${prefix} ${right}`;
-      if (!seen.has(line)) {
-        seen.add(line);
-        merges.push(line);
-        add(prefix + right);
-      }
-      prefix += word[i] as string;
-    }
-  }
-  add('<|startoftext|>');
-  add('<|endoftext|>');
-  return { vocab, merges };
+  return buildWordVocab(words);
 }
 
 /** Python-style port of prompt-to-prompt's `ptp_utils.get_word_inds`, for comparison. */
