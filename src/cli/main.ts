@@ -4,11 +4,16 @@
  * 3 unexpected internal error.
  */
 import { conformanceCommand } from './conformance.js';
+import { doctorCommand, installCudaCommand } from './doctor.js';
 
 const HELP = `Usage: reprise <command> [options]
 
 Commands:
-  conformance <folder>   compare the model builders with reference outputs (see --help)
+  conformance <folder>   compare the model builders with reference outputs
+  doctor                 check the runtime, CUDA provider/libraries, GPU and image backends
+  install-cuda-provider  install onnxruntime's CUDA provider (CUDA 13 default, --cuda 12)
+
+Run \`reprise <command> --help\` for a command's options.
 
 Options:
   -h, --help             show this help
@@ -16,6 +21,7 @@ Options:
 
 Examples:
   reprise conformance ../shared/fixtures/reference --json
+  reprise doctor --device cuda
 
 Exit codes: 0 success, 1 check failed, 2 usage error, 3 internal error.`;
 
@@ -32,6 +38,10 @@ async function main(argv: readonly string[]): Promise<number> {
       return 0;
     case 'conformance':
       return conformanceCommand(rest);
+    case 'doctor':
+      return doctorCommand(rest);
+    case 'install-cuda-provider':
+      return installCudaCommand(rest);
     default:
       process.stderr.write(`Unknown command "${command}".\n\n${HELP}\n`);
       return 2;

@@ -32,11 +32,12 @@ export function cudaProviderPath(): string {
   return path.join(ortBindingDir(), process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so');
 }
 
+/** How to install the CUDA provider (followed by the binding folder). */
 export const CUDA_INSTALL_HINT =
-  'Install the CUDA execution provider for onnxruntime-node 1.29.0: with network access to its source, ' +
-  '`npm rebuild onnxruntime-node --onnxruntime-node-install=true` (CUDA 12); for CUDA 13, copy ' +
-  '`libonnxruntime_providers_cuda.so` and `libonnxruntime_providers_shared.so` from the npm package ' +
-  'com.github.asus4.onnxruntime.linux-x64-gpu@0.4.9 into ' ;
+  'Install onnxruntime\'s CUDA provider with `reprise install-cuda-provider` (CUDA 13: copies ' +
+  'libonnxruntime_providers_cuda.so and libonnxruntime_providers_shared.so from the npm package ' +
+  'com.github.asus4.onnxruntime.linux-x64-gpu@0.4.9, built for onnxruntime 1.29.0) or ' +
+  '`reprise install-cuda-provider --cuda 12` (onnxruntime-node\'s own installer) into ';
 
 /** Status of every device on this machine. */
 export function deviceStatus(): DeviceStatus[] {
