@@ -3,7 +3,7 @@
  * sample_size 64) from random weights, writes it with external data, loads it in onnxruntime
  * on CPU and runs one forward pass. Prints one JSON object.
  *
- *   npm run scale-check [-- --dtype fp16] [--keep]
+ *   npm run scale-check [-- --dtype fp16] [--lowering fused] [--batch N] [--keep]
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -30,9 +30,10 @@ export const SD15_UNET_CONFIG = {
   sample_size: 64,
 };
 
-const { values } = parseArgs({ options: { dtype: { type: 'string', default: 'fp32' }, keep: { type: 'boolean' }, batch: { type: 'string', default: '1' } } });
+const { values } = parseArgs({ options: { dtype: { type: 'string', default: 'fp32' }, lowering: { type: 'string', default: 'reference' }, keep: { type: 'boolean' }, batch: { type: 'string', default: '1' } } });
 const dtype = values.dtype === 'fp16' ? 'fp16' : 'fp32';
 const batch = Number(values.batch);
+const lowering = values.lowering === 'fused' ? 'fused' : 'reference';
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'reprise-scale-'));
 const rssMb = (): number => Math.round(process.memoryUsage().rss / 2 ** 20);
 let peak = rssMb();
@@ -42,7 +43,7 @@ try {
   const t0 = performance.now();
   const specs = paramSpecs('unet', SD15_UNET_CONFIG);
   const params = specs.reduce((a, s) => a + s.shape.reduce((x, y) => x * y, 1), 0);
-  const built = buildUnet(SD15_UNET_CONFIG, randomWeightSource(specs, 0), { dtype });
+  const built = buildUnet(SD15_UNET_CONFIG, randomWeightSource(specs, 0), { dtype, attentionLowering: lowering });
   const tGraph = performance.now();
   const written = writeModel(built.graph, path.join(dir, 'model.onnx'), { mode: 'external' });
   const tWrite = performance.now();
@@ -69,6 +70,7 @@ try {
     JSON.stringify({
       what: 'sd15-unet-scale-check',
       dtype,
+      lowering,
       batch,
       parameters: params,
       nodes: built.graph.nodes.length,

@@ -15,6 +15,12 @@ export interface BuildOptions {
   readonly attentionOutputs?: readonly string[];
   /** Alternative stored weight names (wanted → stored), for older checkpoint layouts. */
   readonly weightAliases?: ReadonlyMap<string, string>;
+  /**
+   * How attention is lowered: 'reference' (MatMul–Softmax–MatMul, probabilities available) or
+   * 'fused' (com.microsoft MultiHeadAttention for every layer without probes or control; the
+   * CUDA provider's fused kernels). Default 'reference'.
+   */
+  readonly attentionLowering?: 'reference' | 'fused';
   /** Installs attention-control hooks; called once with the graph so it can add control inputs. */
   readonly attentionControl?: (g: GraphBuilder) => AttentionControl;
   /** List the parameters a config needs without requiring weights (the graph is not usable). */
@@ -38,7 +44,7 @@ export function startBuild(name: string, weights: WeightSource, options: BuildOp
   const g = new GraphBuilder({ name, opset: 21 });
   const binder = new ParamBinder(g, weights, options.dtype === 'fp16' ? 'float16' : 'float32', options.weightAliases, options.collectOnly ?? false);
   const probes = new AttentionProbes(new Set(options.attentionOutputs ?? []));
-  return { g, nn: new Nn(g, binder, probes, options.attentionControl?.(g)), binder, probes };
+  return { g, nn: new Nn(g, binder, probes, options.attentionControl?.(g), options.attentionLowering === 'fused'), binder, probes };
 }
 
 /** Finishes a build: checks weights and probes, adds the probe outputs, returns the result. */

@@ -60,6 +60,8 @@ export class Nn {
     readonly p: ParamBinder,
     readonly probes: AttentionProbes,
     readonly control?: AttentionControl,
+    /** Lower plain attention to com.microsoft MultiHeadAttention (one fused kernel, no probabilities). */
+    readonly fusedAttention = false,
   ) {}
 
   /** ONNX element type of float tensors inside the graph. */
@@ -196,6 +198,10 @@ export class Nn {
     let kIn = args.k;
     let vIn = args.v;
     if (site && this.control?.keysValues) ({ k: kIn, v: vIn } = this.control.keysValues(site, kIn, vIn));
+    if (this.fusedAttention && !site && !args.mask && !this.probes.requested.has(layer)) {
+      // Softmax inside the kernel runs in float32 for float16 inputs, so upcast is honoured.
+      return g.node('MultiHeadAttention', [args.q, kIn, vIn], { num_heads: attr.int(heads), scale: attr.float(1 / Math.sqrt(headDim)) }, { domain: 'com.microsoft', name: `${layer}/MHA` });
+    }
     const split = g.ints([0, 0, heads, headDim]);
     const q = g.node('Transpose', [g.node('Reshape', [args.q, split])], { perm: attr.ints([0, 2, 1, 3]) });
     const kT = g.node('Transpose', [g.node('Reshape', [kIn, split])], { perm: attr.ints([0, 2, 3, 1]) });

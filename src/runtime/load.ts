@@ -25,6 +25,8 @@ export interface LoadOptions {
   readonly cache?: { readonly dir: string } | false;
   /** UNet attention layers whose probabilities become outputs. */
   readonly attentionOutputs?: readonly string[];
+  /** Attention lowering ('fused' uses com.microsoft MultiHeadAttention where no probabilities are read). Default 'reference'. */
+  readonly attentionLowering?: 'reference' | 'fused';
   /** Weight-file variant, e.g. "fp16" for diffusion_pytorch_model.fp16.safetensors. */
   readonly variant?: string;
   readonly intraOpThreads?: number;
@@ -51,7 +53,11 @@ export async function loadGraph(
   /** Further build options (e.g. attention control) and the JSON-able key that identifies them in the cache. */
   variant?: { readonly key: unknown; readonly options: Partial<BuildOptions> },
 ): Promise<LoadedGraph> {
-  const keyOptions: BuildOptions = { dtype: options.dtype ?? 'fp32', attentionOutputs: [...(options.attentionOutputs ?? [])].sort() };
+  const keyOptions: BuildOptions = {
+    dtype: options.dtype ?? 'fp32',
+    attentionOutputs: [...(options.attentionOutputs ?? [])].sort(),
+    attentionLowering: options.attentionLowering ?? 'reference',
+  };
   const buildOptions: BuildOptions = { ...keyOptions, ...(variant?.options ?? {}) };
   const sessionOptions = {
     label: name,
