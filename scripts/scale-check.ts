@@ -9,26 +9,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { SD15_UNET as SD15_UNET_CONFIG } from '../src/bench/sd15.js';
 import { paramSpecs, randomWeightSource } from '../src/models/random-weights.js';
 import { buildUnet } from '../src/models/unet/build.js';
 import { writeModel } from '../src/onnx/serialize.js';
 import { ModelSession } from '../src/runtime/session.js';
 import { Random } from '../src/util/random.js';
 
-/** diffusers UNet2DConditionModel defaults = the SD 1.5 UNet. */
-export const SD15_UNET_CONFIG = {
-  _class_name: 'UNet2DConditionModel',
-  in_channels: 4,
-  out_channels: 4,
-  block_out_channels: [320, 640, 1280, 1280],
-  down_block_types: ['CrossAttnDownBlock2D', 'CrossAttnDownBlock2D', 'CrossAttnDownBlock2D', 'DownBlock2D'],
-  up_block_types: ['UpBlock2D', 'CrossAttnUpBlock2D', 'CrossAttnUpBlock2D', 'CrossAttnUpBlock2D'],
-  layers_per_block: 2,
-  attention_head_dim: 8,
-  cross_attention_dim: 768,
-  norm_num_groups: 32,
-  sample_size: 64,
-};
 
 const { values } = parseArgs({ options: { dtype: { type: 'string', default: 'fp32' }, lowering: { type: 'string', default: 'reference' }, keep: { type: 'boolean' }, batch: { type: 'string', default: '1' } } });
 const dtype = values.dtype === 'fp16' ? 'fp16' : 'fp32';
