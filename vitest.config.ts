@@ -1,3 +1,5 @@
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -6,5 +8,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Compiled graphs built by tests go to a throw-away cache, never the user's.
+    env: { REPRISE_CACHE_DIR: path.join(os.tmpdir(), `reprise-test-cache-${process.pid}`) },
   },
 });

@@ -4,6 +4,7 @@
  * 3 unexpected internal error.
  */
 import { conformanceCommand } from './conformance.js';
+import { benchCommand } from './bench.js';
 import { doctorCommand, installCudaCommand } from './doctor.js';
 
 const HELP = `Usage: reprise <command> [options]
@@ -12,6 +13,7 @@ Commands:
   conformance <folder>   compare the model builders with reference outputs
   doctor                 check the runtime, CUDA provider/libraries, GPU and image backends
   install-cuda-provider  install onnxruntime's CUDA provider (CUDA 13 default, --cuda 12)
+  bench                  time SD 1.5-size graphs (UNet, controlled UNet, VAE, text encoder)
 
 Run \`reprise <command> --help\` for a command's options.
 
@@ -42,6 +44,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return doctorCommand(rest);
     case 'install-cuda-provider':
       return installCudaCommand(rest);
+    case 'bench':
+      return benchCommand(rest);
     default:
       process.stderr.write(`Unknown command "${command}".\n\n${HELP}\n`);
       return 2;
