@@ -1,0 +1,358 @@
+/**
+ * Loading a batch job: parse YAML/JSON, validate the structure and every edit's options, expand
+ * inputs, check the output folder, and build the item list (inputs × edits). Every problem is
+ * collected and thrown as one {@link JobFileError} before any work starts.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { RepriseError } from '../../errors.js';
+import { globFiles, hasGlobMagic } from './glob.js';
+import {
+  checkEdits,
+  formatProblemPath,
+  freeFormEditOptionsSchema,
+  isPlainObject,
+  issuesToProblems,
+  jobFileStructureSchema,
+  sortProblems,
+  type JobFileEdit,
+  type JobProblem,
+} from './job-schema.js';
+import { inputKeys, isInsideOrEqual, itemOutputNames, type ItemOutputNames } from './paths.js';
+
+/** A job file failed validation; `problems` lists every problem found. */
+export class JobFileError extends RepriseError {
+  /** The job file (or a description of where the job came from). */
+  readonly file: string;
+  readonly problems: readonly JobProblem[];
+  constructor(file: string, problems: readonly JobProblem[]) {
+    const lines = problems.map((p) => `  - ${p.path === '' ? '' : `${p.path}: `}${p.message}`);
+    const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
+    super('CONFIG_INVALID', `Job file ${file} has ${count}:\n${lines.join('\n')}`, {
+      hint: 'Fix the listed entries and run again; nothing was processed. The job file format is described in docs/batch.md.',
+    });
+    this.name = 'JobFileError';
+    this.file = file;
+    this.problems = problems;
+  }
+}
+
+/** One input image of a job. */
+export interface BatchInput {
+  /** Position in the job's input list. */
+  readonly index: number;
+  /** Absolute path. */
+  readonly path: string;
+  /** Path relative to the job folder, `/`-separated (for display and the report). */
+  readonly relativePath: string;
+  /** Prompt describing the original image: the entry's `prompt`, else the job's `prompt`. */
+  readonly sourcePrompt: string | undefined;
+  /** Unique, portable name of this input's output folder (e.g. `cat`, `a_cat`). */
+  readonly key: string;
+}
+
+/** One edit of a job, with its merged and validated options. */
+export type BatchEdit<O> = JobFileEdit<O> & {
+  /** Position in the job's edit list. */
+  readonly index: number;
+};
+
+/** One unit of work: an input × an edit. */
+export interface BatchItem<O> {
+  /** Stable id, `<input key>/<edit name>`; the manifest is keyed by it. */
+  readonly id: string;
+  readonly input: BatchInput;
+  readonly edit: BatchEdit<O>;
+  /** Suggested output names (relative, without extension). */
+  readonly names: ItemOutputNames;
+}
+
+/** A validated job, ready to run. */
+export interface BatchJob<O = Record<string, unknown>> {
+  /** The job file, absolute; undefined for a job built in memory. */
+  readonly file: string | undefined;
+  /** Folder relative paths in the job are resolved against. */
+  readonly dir: string;
+  /** Absolute model folder, if the job or an override names one. */
+  readonly model: string | undefined;
+  /** Absolute output folder. */
+  readonly output: string;
+  readonly concurrency: number;
+  readonly inputs: readonly BatchInput[];
+  readonly edits: readonly BatchEdit<O>[];
+  /** inputs × edits, input-major (all edits of the first input first). */
+  readonly items: readonly BatchItem<O>[];
+}
+
+/** Values from the command line that take precedence over the job file (resolved against the current directory). */
+export interface JobOverrides {
+  readonly output?: string;
+  readonly model?: string;
+  readonly concurrency?: number;
+}
+
+/** Where an in-memory job's relative paths start from. */
+export interface ResolveJobOptions<S extends z.ZodType> {
+  /** Folder relative paths are resolved against. */
+  readonly dir: string;
+  /** Name used in error messages, and the job file path excluded from outputs. */
+  readonly file?: string;
+  readonly editOptions: S;
+  readonly overrides?: JobOverrides;
+}
+
+const toPosix = (p: string): string => p.split(path.sep).join('/');
+
+function realpathOrSelf(p: string): string {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return p;
+  }
+}
+
+/**
+ * Reads, validates and resolves a job file (`.yaml`, `.yml` or `.json`).
+ *
+ * @param file - the job file.
+ * @param editOptions - the pipeline's schema for one edit's merged options (default: any record).
+ * @param overrides - command-line values that win over the file's.
+ * @throws JobFileError (code `CONFIG_INVALID`) listing every problem found.
+ */
+export function loadJobFile<S extends z.ZodType = typeof freeFormEditOptionsSchema>(
+  file: string,
+  editOptions?: S,
+  overrides?: JobOverrides,
+): BatchJob<z.output<S>> {
+  const absolute = path.resolve(file);
+  const raw = readJobDocument(absolute);
+  return resolveJob(raw, {
+    dir: path.dirname(absolute),
+    file: absolute,
+    editOptions: (editOptions ?? freeFormEditOptionsSchema) as S,
+    ...(overrides ? { overrides } : {}),
+  });
+}
+
+/** Reads and parses a job file by extension; syntax errors are thrown as one {@link JobFileError}. */
+export function readJobDocument(file: string): unknown {
+  const ext = path.extname(file).toLowerCase();
+  if (ext !== '.yaml' && ext !== '.yml' && ext !== '.json') {
+    throw new JobFileError(file, [{ path: '', message: `unknown extension "${ext}"; name the job file .yaml, .yml or .json` }]);
+  }
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new JobFileError(file, [{ path: '', message: `cannot read the file (${(e as Error).message})` }]);
+  }
+  if (ext === '.json') {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (e) {
+      throw new JobFileError(file, [{ path: '', message: `invalid JSON: ${(e as Error).message}` }]);
+    }
+  }
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new JobFileError(
+      file,
+      doc.errors.map((e) => {
+        const at = e.linePos?.[0];
+        const what = (e.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
+        return { path: '', message: `invalid YAML${at ? ` at line ${at.line}, column ${at.col}` : ''}: ${what}` };
+      }),
+    );
+  }
+  return doc.toJS({ maxAliasCount: 1000 }) as unknown;
+}
+
+/**
+ * Validates and resolves an already-parsed job document (the in-memory counterpart of
+ * {@link loadJobFile}).
+ *
+ * @throws JobFileError listing every problem found.
+ */
+export function resolveJob<S extends z.ZodType>(raw: unknown, options: ResolveJobOptions<S>): BatchJob<z.output<S>> {
+  const dir = path.resolve(options.dir);
+  const where = options.file ?? '(job)';
+  const problems: JobProblem[] = [];
+  const seen = new Set<string>();
+  const add = (p: string, message: string): void => {
+    const key = `${p}\0${message}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      problems.push({ path: p, message });
+    }
+  };
+
+  const structure = jobFileStructureSchema.safeParse(raw);
+  if (!structure.success) {
+    for (const issue of issuesToProblems(structure.error.issues)) add(formatProblemPath(issue.path), issue.message);
+  }
+  const doc = isPlainObject(raw) ? raw : {};
+  const edits = checkEdits(doc['defaults'], doc['edits'], options.editOptions);
+  for (const issue of edits.issues) add(formatProblemPath(issue.path), issue.message);
+
+  const concurrency = options.overrides?.concurrency;
+  if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 64)) {
+    add('concurrency', `the concurrency given on the command line (${concurrency}) must be a whole number from 1 to 64`);
+  }
+  const output = resolveOutput(doc['output'], dir, options, add);
+  const inputs = resolveInputs(doc['inputs'], dir, add);
+  if (output !== undefined) {
+    const realOutput = realpathOrSelf(output);
+    for (const input of inputs) {
+      if (isInsideOrEqual(output, input.path) || isInsideOrEqual(realOutput, realpathOrSelf(input.path))) {
+        add(`inputs[${input.entry}]`, `${input.relativePath} lies inside the output folder ${output}; outputs must never become inputs (choose another output folder)`);
+      }
+    }
+  }
+
+  if (problems.length > 0 || !structure.success || edits.edits === undefined || output === undefined) {
+    if (problems.length === 0) add('', 'the job could not be read'); // defensive: never throw an empty list
+    throw new JobFileError(where, sortProblems(problems));
+  }
+  const job = structure.data;
+  const keys = inputKeys(inputs.map((i) => i.relativePath));
+  const batchInputs: BatchInput[] = inputs.map((input, index) => ({
+    index,
+    path: input.path,
+    relativePath: input.relativePath,
+    sourcePrompt: input.prompt ?? job.prompt,
+    key: keys[index] ?? `input-${index}`,
+  }));
+  const batchEdits: BatchEdit<z.output<S>>[] = edits.edits.map((edit, index) => ({ ...edit, index }));
+  const items: BatchItem<z.output<S>>[] = [];
+  for (const input of batchInputs) {
+    for (const edit of batchEdits) {
+      items.push({ id: `${input.key}/${edit.name}`, input, edit, names: itemOutputNames(input.key, edit.name) });
+    }
+  }
+  const modelOverride = options.overrides?.model;
+  const model = modelOverride !== undefined ? path.resolve(modelOverride) : job.model !== undefined ? path.resolve(dir, job.model) : undefined;
+  return {
+    file: options.file,
+    dir,
+    model,
+    output,
+    concurrency: options.overrides?.concurrency ?? job.concurrency,
+    inputs: batchInputs,
+    edits: batchEdits,
+    items,
+  };
+}
+
+function resolveOutput<S extends z.ZodType>(
+  value: unknown,
+  dir: string,
+  options: ResolveJobOptions<S>,
+  add: (path: string, message: string) => void,
+): string | undefined {
+  const override = options.overrides?.output;
+  let output: string;
+  if (override !== undefined) {
+    if (override === '' || override.includes('\0')) {
+      add('output', 'the output folder given on the command line is empty or contains a NUL byte');
+      return undefined;
+    }
+    output = path.resolve(override);
+  } else {
+    if (typeof value !== 'string' || value === '') return undefined; // the schema reports it
+    if (value.includes('\0')) {
+      add('output', 'contains a NUL byte');
+      return undefined;
+    }
+    if (path.isAbsolute(value)) output = path.resolve(value);
+    else {
+      output = path.resolve(dir, value);
+      if (!isInsideOrEqual(dir, output)) {
+        add('output', `"${value}" leaves the job folder; write an absolute path if the results should go outside it`);
+        return undefined;
+      }
+    }
+  }
+  const guarded = options.file ?? path.join(dir, '.');
+  if (isInsideOrEqual(output, guarded)) {
+    add('output', `${output} contains the job ${options.file ? 'file' : 'folder'}; use a dedicated folder such as ./out`);
+    return undefined;
+  }
+  try {
+    const st = fs.statSync(output);
+    if (!st.isDirectory()) {
+      add('output', `${output} exists and is not a folder`);
+      return undefined;
+    }
+  } catch {
+    // Missing: created when the batch runs.
+  }
+  return output;
+}
+
+interface ResolvedInput {
+  readonly entry: number;
+  readonly path: string;
+  readonly relativePath: string;
+  readonly prompt: string | undefined;
+  readonly explicit: boolean;
+}
+
+function resolveInputs(value: unknown, dir: string, add: (path: string, message: string) => void): ResolvedInput[] {
+  if (!Array.isArray(value)) return [];
+  const byPath = new Map<string, ResolvedInput>();
+  const order: string[] = [];
+  for (const [entry, item] of (value as unknown[]).entries()) {
+    const spec = typeof item === 'string' ? item : isPlainObject(item) && typeof item['path'] === 'string' ? item['path'] : undefined;
+    if (spec === undefined || spec === '') continue; // the schema reports it
+    const prompt = isPlainObject(item) && typeof item['prompt'] === 'string' ? item['prompt'] : undefined;
+    const where = isPlainObject(item) ? `inputs[${entry}].path` : `inputs[${entry}]`;
+    if (spec.includes('\0')) {
+      add(where, 'contains a NUL byte');
+      continue;
+    }
+    const explicit = !hasGlobMagic(spec);
+    let files: string[];
+    if (explicit) {
+      const abs = path.resolve(dir, spec);
+      let st: fs.Stats | undefined;
+      try {
+        st = fs.statSync(abs);
+      } catch {
+        st = undefined;
+      }
+      if (st === undefined) {
+        add(where, `file not found: ${spec} (looked for ${abs})`);
+        continue;
+      }
+      if (!st.isFile()) {
+        add(where, `${spec} is not a file${st.isDirectory() ? ' (it is a folder; use a glob such as "' + spec.replace(/\/+$/, '') + '/*.jpg")' : ''}`);
+        continue;
+      }
+      files = [abs];
+    } else {
+      files = globFiles(spec, dir);
+      if (files.length === 0) {
+        add(where, `no file matches "${spec}"`);
+        continue;
+      }
+    }
+    for (const file of files) {
+      const relativePath = toPosix(path.relative(dir, file)) || path.basename(file);
+      const candidate: ResolvedInput = { entry, path: file, relativePath, prompt, explicit };
+      const previous = byPath.get(file);
+      if (previous === undefined) {
+        byPath.set(file, candidate);
+        order.push(file);
+      } else if (previous.explicit && explicit) {
+        add(where, `${relativePath} is already listed by inputs[${previous.entry}]`);
+      } else if (explicit) {
+        byPath.set(file, { ...candidate, entry: previous.entry });
+      } else if (!previous.explicit && previous.prompt !== prompt) {
+        add(where, `${relativePath} is also matched by inputs[${previous.entry}] with a different prompt; list it explicitly with its prompt`);
+      }
+    }
+  }
+  return order.map((file) => byPath.get(file)!);
+}
