@@ -1,0 +1,263 @@
+/**
+ * Exactness evaluation of every inversion method: invert a fixed seeded latent z0, reconstruct it
+ * with the record's own conditioning, and report ‖ẑ0 − z0‖/‖z0‖ per method (DDCM: the source
+ * branch), the seconds taken, and — when the model folder has a VAE — the largest pixel difference
+ * of decode(ẑ0) against decode(z0) in [0, 255] units.
+ *
+ *   npm run eval:exactness -- --model <diffusers folder | UNet component folder>
+ *       [--steps 20] [--seed 0] [--guidance 1] [--size H] [--cache DIR] [--json]
+ *
+ * A diffusers folder contributes `unet/`, `scheduler/scheduler_config.json`, and optionally `vae/`
+ * and `text_encoder/` + `tokenizer/` (real prompt embeddings instead of seeded random ones). A bare
+ * UNet folder (e.g. ../shared/fixtures/reference/unet-sd15-tiny) is run with the SD 1.x DDIM
+ * scheduler config. The latent is `--size` square (default: the UNet's sample_size capped at 32
+ * for CPU). Targets (fp32, CPU): EF-DDPM ≤ 1e-6, DDCM source ≤ 1e-6, BDIA ≤ 1e-4, EDICT ≤ 1e-3;
+ * DDIM and negative-prompt inversion are inexact baselines without a target. `--json` prints one
+ * JSON object per method. Exit status 0 unless something crashed.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { RepriseError } from '../src/errors.js';
+import { invert, reconstructLatent } from '../src/inversion/reconstruct.js';
+import { unetBranchPredictor } from '../src/inversion/predictor.js';
+import { samplingPlanFromConfig } from '../src/inversion/plan.js';
+import type { InversionOptions } from '../src/inversion/options.js';
+import type { BranchConditioning } from '../src/inversion/types.js';
+import { detectComponent, openComponentWeights } from '../src/models/folder.js';
+import { TextEncoderModel, UnetModel, VaeModel, type LoadOptions } from '../src/runtime/load.js';
+import { parseJsonWithNonFinite } from '../src/solvers/index.js';
+import { ClipTokenizer } from '../src/tokenizer/index.js';
+import { Random } from '../src/util/random.js';
+
+/** The SD 1.x scheduler (DESIGN §3, fixture README), read as DDIM. */
+export const SD1_DDIM_SCHEDULER = {
+  _class_name: 'DDIMScheduler',
+  num_train_timesteps: 1000,
+  beta_start: 0.00085,
+  beta_end: 0.012,
+  beta_schedule: 'scaled_linear',
+  steps_offset: 1,
+  set_alpha_to_one: false,
+  clip_sample: false,
+} as const;
+
+const PROMPT = 'a photograph of a cat sitting on a wooden bench';
+/** Weights up to this size are built in memory; larger ones go through the compiled-graph cache. */
+const IN_MEMORY_LIMIT = 512 * 2 ** 20;
+
+interface ModelParts {
+  readonly unetDir: string;
+  readonly schedulerConfig: unknown;
+  readonly schedulerSource: string;
+  readonly vaeDir?: string;
+  readonly textDirs?: { readonly encoder: string; readonly tokenizer: string };
+}
+
+function locate(model: string): ModelParts {
+  if (fs.existsSync(path.join(model, 'unet', 'config.json'))) {
+    const schedFile = path.join(model, 'scheduler', 'scheduler_config.json');
+    const hasSched = fs.existsSync(schedFile);
+    const vae = path.join(model, 'vae');
+    const enc = path.join(model, 'text_encoder');
+    const tok = path.join(model, 'tokenizer');
+    return {
+      unetDir: path.join(model, 'unet'),
+      schedulerConfig: hasSched ? parseJsonWithNonFinite(fs.readFileSync(schedFile, 'utf8')) : SD1_DDIM_SCHEDULER,
+      schedulerSource: hasSched ? schedFile : 'SD 1.x DDIM default',
+      ...(detectComponent(vae)?.kind === 'vae' ? { vaeDir: vae } : {}),
+      ...(detectComponent(enc)?.kind === 'text_encoder' && fs.existsSync(tok) ? { textDirs: { encoder: enc, tokenizer: tok } } : {}),
+    };
+  }
+  if (detectComponent(model)?.kind === 'unet') return { unetDir: model, schedulerConfig: SD1_DDIM_SCHEDULER, schedulerSource: 'SD 1.x DDIM default' };
+  throw new RepriseError('MODEL_FOLDER', `${model} is neither a diffusers model folder (with unet/) nor a UNet component folder`, {
+    hint: 'Pass a diffusers folder or a folder with config.json (UNet2DConditionModel) and safetensors weights.',
+  });
+}
+
+function loadOptions(dir: string, cache: string | undefined): LoadOptions {
+  if (cache !== undefined) return { cache: { dir: cache } };
+  const bytes = fs.readdirSync(dir).filter((f) => f.endsWith('.safetensors') && !f.startsWith('reference')).reduce((s, f) => s + fs.statSync(path.join(dir, f)).size, 0);
+  return bytes <= IN_MEMORY_LIMIT ? { cache: false } : {};
+}
+
+/** diffusers `get_guidance_scale_embedding(w, dim)` for LCM UNets (w = guidance − 1). */
+function guidanceEmbedding(w: number, dim: number): Float32Array {
+  const half = Math.floor(dim / 2);
+  const out = new Float32Array(dim);
+  const scale = Math.log(10000) / (half - 1);
+  for (let i = 0; i < half; i++) {
+    const v = w * 1000 * Math.exp(-scale * i);
+    out[i] = Math.sin(v);
+    out[half + i] = Math.cos(v);
+  }
+  return out;
+}
+
+function norm(a: Float32Array): number {
+  let s = 0;
+  for (const v of a) s += v * v;
+  return Math.sqrt(s);
+}
+
+function relError(a: Float32Array, b: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += (a[i]! - b[i]!) ** 2;
+  return Math.sqrt(s) / norm(b);
+}
+
+interface Case {
+  readonly label: string;
+  readonly options: InversionOptions;
+  readonly target: number | null;
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      model: { type: 'string' },
+      steps: { type: 'string', default: '20' },
+      seed: { type: 'string', default: '0' },
+      guidance: { type: 'string', default: '1' },
+      size: { type: 'string' },
+      cache: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  if (values.model === undefined) {
+    throw new RepriseError('RUNTIME_INPUT', 'missing --model', { hint: 'npm run eval:exactness -- --model <diffusers folder | UNet folder> [--steps N] [--seed S] [--json]' });
+  }
+  const steps = Number(values.steps);
+  const seed = Number(values.seed);
+  const guidance = Number(values.guidance);
+  if (!Number.isInteger(steps) || steps < 1) throw new RepriseError('RUNTIME_INPUT', `--steps must be a positive integer, got ${values.steps}`);
+  if (!Number.isInteger(seed) || seed < 0) throw new RepriseError('RUNTIME_INPUT', `--seed must be a non-negative integer, got ${values.seed}`);
+  if (!Number.isFinite(guidance)) throw new RepriseError('RUNTIME_INPUT', `--guidance must be a number, got ${values.guidance}`);
+
+  const parts = locate(values.model);
+  const weights = openComponentWeights(parts.unetDir);
+  const unetConfig = detectComponent(parts.unetDir)?.config as { sample_size?: number; in_channels?: number };
+  const unet = await UnetModel.fromWeights(unetConfig, weights, loadOptions(parts.unetDir, values.cache));
+  const size = values.size !== undefined ? Number(values.size) : Math.min(unetConfig.sample_size ?? 64, 32);
+  if (!Number.isInteger(size) || size < 1) throw new RepriseError('RUNTIME_INPUT', `--size must be a positive integer, got ${values.size}`);
+  const channels = unetConfig.in_channels ?? 4;
+  const plan = samplingPlanFromConfig(parts.schedulerConfig, steps, [channels, size, size]);
+  const z0 = Random.forName(seed, 'eval:z0').normals(channels * size * size);
+
+  let cond: Float32Array;
+  let uncond: Float32Array;
+  let embeddings: string;
+  if (parts.textDirs !== undefined) {
+    const tokenizer = ClipTokenizer.fromFolder(parts.textDirs.tokenizer);
+    const encoder = await TextEncoderModel.load(parts.textDirs.encoder, loadOptions(parts.textDirs.encoder, values.cache));
+    const h = (await encoder.encode(tokenizer.encodeBatch([PROMPT, '']), 2)).lastHiddenState.data as Float32Array;
+    cond = h.slice(0, h.length / 2);
+    uncond = h.slice(h.length / 2);
+    embeddings = `text encoder ("${PROMPT}" / "")`;
+  } else {
+    cond = Random.forName(seed, 'eval:cond').normals(77 * unet.contextDim);
+    uncond = Random.forName(seed, 'eval:uncond').normals(77 * unet.contextDim);
+    embeddings = `seeded random [77, ${unet.contextDim}]`;
+  }
+  const lcm = unet.timestepCondDim !== undefined;
+  const w = lcm ? 1 : guidance;
+  const predictorOptions = lcm ? { timestepCond: guidanceEmbedding(guidance - 1, unet.timestepCondDim as number) } : {};
+
+  let decode: ((z: Float32Array) => Promise<Float32Array>) | undefined;
+  if (parts.vaeDir !== undefined) {
+    const vae = await VaeModel.load(parts.vaeDir, loadOptions(parts.vaeDir, values.cache));
+    const vc = detectComponent(parts.vaeDir)?.config as { scaling_factor?: number; shift_factor?: number | null };
+    const sf = vc.scaling_factor ?? 0.18215;
+    const shift = vc.shift_factor ?? 0;
+    decode = async (z) => {
+      const img = (await vae.decode({ data: z.map((v) => v / sf + shift), dims: [1, channels, size, size] })).data as Float32Array;
+      return img.map((v) => Math.min(1, Math.max(0, (v + 1) / 2)) * 255);
+    };
+  }
+  const reference = decode ? await decode(z0) : undefined;
+
+  const skip = Math.floor(steps / 4);
+  const cases: Case[] = [
+    { label: 'ddim', options: { method: 'ddim' }, target: null },
+    { label: 'negative-prompt', options: { method: 'negative-prompt' }, target: null },
+    { label: 'ef-ddpm', options: { method: 'ef-ddpm', seed }, target: 1e-6 },
+    ...(skip > 0 ? [{ label: `ef-ddpm skip ${skip}`, options: { method: 'ef-ddpm', seed, skip }, target: 1e-6 } as Case] : []),
+    { label: 'bdia γ=1', options: { method: 'bdia', gamma: 1 }, target: 1e-4 },
+    { label: 'bdia γ=0.96', options: { method: 'bdia', gamma: 0.96 }, target: 1e-4 },
+    { label: 'edict p=0.93', options: { method: 'edict', p: 0.93 }, target: 1e-3 },
+    { label: 'ddcm (source)', options: { method: 'ddcm', seed }, target: 1e-6 },
+  ];
+
+  if (!values.json) {
+    console.log(`model ${values.model} (UNet id ${weights.id.slice(0, 16)}…), scheduler: ${parts.schedulerSource}`);
+    console.log(`${steps} steps, latent [${channels}, ${size}, ${size}], embeddings: ${embeddings}, guidance ${guidance}${lcm ? ' (LCM embedding)' : ''}, seed ${seed}, fp32 CPU`);
+    console.log('method            rel. error   target   pass   invert s  recon. s  pixel max err');
+  }
+  let crashed = false;
+  const sourceCond: BranchConditioning = { cond, uncond, guidance: w };
+  for (const c of cases) {
+    try {
+      const negative = c.options.method === 'negative-prompt';
+      // Negative-prompt inversion runs with the source prompt alone; reconstruction puts the source embedding in place of uncond.
+      const inversionCond: BranchConditioning = negative ? { cond, uncond: cond, guidance: 1 } : sourceCond;
+      const recordCond: BranchConditioning = negative ? { cond, uncond: cond, guidance: w } : sourceCond;
+      const t0 = performance.now();
+      const record = await invert(plan, unetBranchPredictor(unet, plan, [inversionCond], predictorOptions), z0, c.options, {
+        modelId: weights.id,
+        schedulerConfig: parts.schedulerConfig,
+        prompts: { source: parts.textDirs ? PROMPT : '(random embedding)' },
+        conditioning: recordCond,
+      });
+      const t1 = performance.now();
+      const zHat = await reconstructLatent(record, (p, conds) => unetBranchPredictor(unet, p, conds, predictorOptions));
+      const t2 = performance.now();
+      const err = relError(zHat, z0);
+      const pixel = decode && reference ? maxAbsDiff(await decode(zHat), reference) : null;
+      const pass = c.target === null ? null : err <= c.target;
+      const row = {
+        method: c.options.method,
+        label: c.label,
+        options: record.options,
+        steps,
+        latentShape: [channels, size, size],
+        guidance,
+        relError: err,
+        target: c.target,
+        pass,
+        invertSeconds: round((t1 - t0) / 1000),
+        reconstructSeconds: round((t2 - t1) / 1000),
+        seconds: round((t2 - t0) / 1000),
+        pixelMaxError: pixel,
+      };
+      if (values.json) console.log(JSON.stringify(row));
+      else {
+        console.log(
+          `${c.label.padEnd(17)} ${err.toExponential(2).padStart(10)}   ${(c.target === null ? 'none' : `≤${c.target.toExponential(0)}`).padEnd(7)}  ${pass === null ? '  — ' : pass ? 'PASS' : 'FAIL'}  ${row.invertSeconds.toFixed(2).padStart(8)}  ${row.reconstructSeconds.toFixed(2).padStart(8)}  ${pixel === null ? '(no VAE)' : pixel.toFixed(4)}`,
+        );
+      }
+    } catch (e) {
+      crashed = true;
+      if (values.json) console.log(JSON.stringify({ method: c.options.method, label: c.label, error: e instanceof Error ? e.message : String(e) }));
+      else console.error(`${c.label}: crashed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  return crashed ? 1 : 0;
+}
+
+function maxAbsDiff(a: Float32Array, b: Float32Array): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    console.error(e instanceof Error ? e.message : String(e));
+    process.exit(2);
+  },
+);

@@ -1,0 +1,113 @@
+/**
+ * Edit-friendly DDPM inversion: every x_t drawn independently from z0, then the noise maps z_t
+ * that make the DDPM sampler pass through them, so that resampling reproduces z0 exactly.
+ *
+ * Paper: Huberman-Spiegelglas, Kulikov & Michaeli 2024, "An Edit Friendly DDPM Noise Space:
+ * Inversion and Manipulations" (CVPR 2024, arXiv:2304.06140), eq. (3)–(5).
+ *
+ * Notation (DESIGN §4): sampling step k = 0 … N−1 goes from t = t_k to t' = t_{k+1} (the plan's
+ * timesteps, noisiest first) and, for the last step, to the final level ā_fin = the schedule's
+ * final ā — or ā(0) when that is 1 (`set_alpha_to_one`), where the posterior variance vanishes
+ * and the last noise map could encode nothing. x_{t_k} = √ā_t z0 + √(1−ā_t) ε_k with ε_k ~ N(0, I)
+ * from the seeded RNG (one named stream per step, so draws do not depend on `skip`), x at ā_fin =
+ * z0 itself. For k = skip … N−1: μ_t = √ā_{t'} x̂0 + √(1 − ā_{t'} − η σ_t²) ε̂ (`efDdpmPosterior`),
+ * z_t = (x_{t'} − μ_t)/(η σ_t) (`solvePosteriorNoise`), and x_{t'} ← μ_t + η σ_t z_t — the value
+ * replay computes, so sampling with the same model and conditioning reproduces every x_{t'} bit
+ * for bit and ends at z0 up to one float32 rounding. The last noise map is kept (the reference
+ * zeroes it, inbarhub/DDPM_inversion#13). Sampling/editing: x_{t'} = μ_t(x_t; branch
+ * conditioning) + η σ_t z_t, from x_{t_skip} (x_T when skip = 0).
+ */
+import { alphaBarAt, efDdpmPosterior, posteriorStep, solvePosteriorNoise } from '../solvers/index.js';
+import { RepriseError } from '../errors.js';
+import { Random } from '../util/random.js';
+import { checkBranches, checkLatent, evaluate, evaluateOne, replicate } from './common.js';
+import { resolveMethodOptions } from './options.js';
+import type { BranchPredict, SamplingPlan } from './types.js';
+
+/** What EF-DDPM inversion keeps. */
+export interface EfDdpmLatents {
+  /** x at sampling step `skip` (x_T when skip = 0). */
+  readonly xStart: Float32Array;
+  /** z_t of sampling steps skip … N−1 (N − skip maps, the last one included). */
+  readonly noiseMaps: readonly Float32Array[];
+}
+
+/** EF-DDPM options (see `options.ts` for ranges and defaults). */
+export interface EfDdpmParams {
+  readonly eta?: number;
+  readonly skip?: number;
+  readonly seed?: number;
+}
+
+/** ā_t and ā_{t'} of sampling step k. */
+export function efDdpmLevels(plan: SamplingPlan, k: number): { readonly alphaBar: number; readonly alphaBarPrev: number } {
+  const t = plan.timesteps[k] as number;
+  const next = plan.timesteps[k + 1];
+  const fin = plan.schedule.finalAlphaCumprod < 1 ? plan.schedule.finalAlphaCumprod : alphaBarAt(plan.schedule, 0);
+  return { alphaBar: alphaBarAt(plan.schedule, t), alphaBarPrev: next === undefined ? fin : alphaBarAt(plan.schedule, next) };
+}
+
+/** x_t = √ā z0 + √(1−ā) ε for sampling step k, ε from the step's own seeded stream. */
+function drawXt(z0: Float32Array, alphaBar: number, seed: number, k: number): Float32Array {
+  const rng = Random.forName(seed, `ef-ddpm:x_t:${k}`);
+  const a = Math.sqrt(alphaBar);
+  const s = Math.sqrt(1 - alphaBar);
+  const out = new Float32Array(z0.length);
+  for (let i = 0; i < out.length; i++) out[i] = a * z0[i]! + s * rng.normal();
+  return out;
+}
+
+/**
+ * Inverts z0 into x at step `skip` and the noise maps of steps skip … N−1, with the source
+ * conditioning baked into `predict` (1 branch). Steps before `skip` need no model call.
+ * @throws ConfigError (CONFIG_INVALID) for invalid options; RepriseError (RUNTIME_INPUT) for a wrong latent
+ */
+export async function invertEfDdpm(plan: SamplingPlan, predict: BranchPredict, z0: Float32Array, options: EfDdpmParams = {}): Promise<EfDdpmLatents> {
+  const n = plan.timesteps.length;
+  const o = resolveMethodOptions('ef-ddpm', options, { steps: n });
+  checkLatent(plan, z0, 'z0');
+  const targets: Float32Array[] = [];
+  for (let k = o.skip; k < n; k++) targets.push(drawXt(z0, efDdpmLevels(plan, k).alphaBar, o.seed, k));
+  targets.push(z0.slice());
+  let x = targets[0] as Float32Array;
+  const xStart = x;
+  const noiseMaps: Float32Array[] = [];
+  for (let k = o.skip; k < n; k++) {
+    const t = plan.timesteps[k] as number;
+    const pred = await evaluateOne(predict, x, t, k);
+    const posterior = efDdpmPosterior({ denoised: pred, ...efDdpmLevels(plan, k), eta: o.eta });
+    const solved = solvePosteriorNoise(targets[k - o.skip + 1] as Float32Array, posterior);
+    noiseMaps.push(solved.noise);
+    x = solved.prevSample;
+  }
+  return { xStart, noiseMaps };
+}
+
+/**
+ * EF-DDPM sampling of `branches` branches from x at step skip = N − noiseMaps.length with the
+ * stored noise maps; the predictor decides each branch's conditioning. `eta` must be the η of
+ * the inversion. Returns each branch's final latent (branch 0 = source).
+ */
+export async function sampleEfDdpm(plan: SamplingPlan, latents: EfDdpmLatents, predict: BranchPredict, branches: number, options: Pick<EfDdpmParams, 'eta'> = {}): Promise<Float32Array[]> {
+  const n = plan.timesteps.length;
+  const o = resolveMethodOptions('ef-ddpm', { eta: options.eta });
+  checkLatent(plan, latents.xStart, 'x at the first sampled step');
+  checkBranches(branches);
+  const skip = n - latents.noiseMaps.length;
+  if (latents.noiseMaps.length < 1 || skip < 0) {
+    throw new RepriseError('RUNTIME_INPUT', `EF-DDPM latents hold ${latents.noiseMaps.length} noise maps for a plan of ${n} steps`, {
+      hint: 'Sample with the plan (scheduler config and steps) the inversion was made with.',
+    });
+  }
+  latents.noiseMaps.forEach((m, j) => checkLatent(plan, m, `noise map ${j}`));
+  let xs = replicate(latents.xStart, branches);
+  for (let k = skip; k < n; k++) {
+    const t = plan.timesteps[k] as number;
+    const preds = await evaluate(predict, xs, t, k);
+    const levels = efDdpmLevels(plan, k);
+    const z = latents.noiseMaps[k - skip] as Float32Array;
+    xs = preds.map((pred) => posteriorStep(efDdpmPosterior({ denoised: pred, ...levels, eta: o.eta }), z));
+  }
+  return xs;
+}
+

@@ -1,0 +1,26 @@
+/**
+ * Inversion methods (DESIGN §4): one file per method, each with `invertX(plan, predict, z0,
+ * options)` and `sampleX(plan, latents, predict, branches, options)`; the `Inversion` record and
+ * its file format; dispatch by method (`invert`, `reconstructLatent`, `sampleBranches`).
+ */
+export type { BranchConditioning, BranchPrediction, BranchPredict, SamplingPlan, InversionMethod } from './types.js';
+export { unetBranchPredictor, stackBranches, guideBranches } from './predictor.js';
+export { samplingPlanFromConfig, planSchedulerClass, planSchedulerConfig, scheduleDifference } from './plan.js';
+export { INVERSION_METHODS, INVERSION_DEFAULTS, inversionOptionsSchema, resolveInversionOptions, resolveMethodOptions } from './options.js';
+export type { InversionOptions, ResolvedInversionOptions } from './options.js';
+export { invertDdim, sampleDdim } from './ddim.js';
+export type { DdimLatents, DdimParams } from './ddim.js';
+export { invertEfDdpm, sampleEfDdpm, efDdpmLevels } from './ef-ddpm.js';
+export type { EfDdpmLatents, EfDdpmParams } from './ef-ddpm.js';
+export { invertBdia, sampleBdia } from './bdia.js';
+export type { BdiaLatents, BdiaParams } from './bdia.js';
+export { invertEdict, sampleEdict } from './edict.js';
+export type { EdictLatents, EdictParams } from './edict.js';
+export { invertDdcm, sampleDdcm } from './ddcm.js';
+export type { DdcmLatents, DdcmParams } from './ddcm.js';
+export { invertNegativePrompt, sampleNegativePrompt, negativePromptConditioning } from './negative-prompt.js';
+export type { NegativePromptLatents, NegativePromptParams } from './negative-prompt.js';
+export { INVERSION_FORMAT, INVERSION_FORMAT_VERSION, checkInversion, loadInversion, saveInversion } from './record.js';
+export type { Inversion, InversionExpectation, InversionLatents, InversionPrompts, InversionSchedule, PixelResidual } from './record.js';
+export { invert, reconstructLatent, reconstructionConditioning, recordPlan, sampleBranches } from './reconstruct.js';
+export type { InversionMeta, PredictorFactory, SamplingOverrides } from './reconstruct.js';

@@ -1,0 +1,58 @@
+/**
+ * Negative-prompt inversion: DDIM inversion with the source prompt, then sampling where the
+ * source prompt's embedding takes the place of the unconditional (null-text) embedding — a
+ * closed-form stand-in for null-text inversion's optimized embeddings.
+ *
+ * Paper: Miyake, Iohara, Saito & Tanaka 2023, "Negative-prompt Inversion: Fast Image Inversion for
+ * Editing with Text-guided Diffusion Models" (arXiv:2305.16807).
+ *
+ * Notation (DESIGN §4): inversion is `invertDdim` with the source conditioning c_src at guidance
+ * w = 1 (ε = ε(z, t; c_src)). Sampling is `sampleDdim` with, for every branch e,
+ * ε̂_e = ε(z, t; c_src) + w (ε(z, t; c_e) − ε(z, t; c_src)): set each branch's
+ * {@link BranchConditioning} to `{ cond: c_e, uncond: c_src, guidance: w }`
+ * ({@link negativePromptConditioning}). For the source branch uncond = cond, so its ε̂ is ε(z, t; c_src)
+ * for every w and reconstruction does not depend on w. Inexact like DDIM inversion.
+ */
+import { invertDdim, sampleDdim, type DdimLatents, type DdimParams } from './ddim.js';
+import { resolveMethodOptions } from './options.js';
+import type { BranchConditioning, BranchPredict, SamplingPlan } from './types.js';
+
+/** What negative-prompt inversion keeps: z_N of the DDIM inversion. */
+export type NegativePromptLatents = DdimLatents;
+
+/** Negative-prompt inversion takes no options. */
+export type NegativePromptParams = DdimParams;
+
+/**
+ * The conditioning of one branch when sampling a negative-prompt inversion: the branch's own
+ * prompt embedding as `cond`, the *source* prompt's embedding as `uncond`, guidance w.
+ * @param sourceCond - the source prompt's embedding [L·D] (the one the inversion used)
+ * @param cond - this branch's prompt embedding (the source's again for branch 0)
+ */
+export function negativePromptConditioning(sourceCond: Float32Array, cond: Float32Array, guidance: number, guidanceRescale?: number): BranchConditioning {
+  return { cond, uncond: sourceCond, guidance, ...(guidanceRescale !== undefined ? { guidanceRescale } : {}) };
+}
+
+/**
+ * DDIM inversion of z0 with `predict` conditioned on the source prompt alone (guidance 1, or
+ * uncond = cond — equivalent).
+ */
+export async function invertNegativePrompt(plan: SamplingPlan, predict: BranchPredict, z0: Float32Array, options: NegativePromptParams = {}): Promise<NegativePromptLatents> {
+  resolveMethodOptions('negative-prompt', options);
+  return invertDdim(plan, predict, z0);
+}
+
+/**
+ * DDIM sampling (η = 0) of `branches` branches from z_N; build `predict` with
+ * {@link negativePromptConditioning} for every branch. Returns each branch's final latent.
+ */
+export async function sampleNegativePrompt(
+  plan: SamplingPlan,
+  latents: NegativePromptLatents,
+  predict: BranchPredict,
+  branches: number,
+  options: NegativePromptParams = {},
+): Promise<Float32Array[]> {
+  resolveMethodOptions('negative-prompt', options);
+  return sampleDdim(plan, latents, predict, branches);
+}
