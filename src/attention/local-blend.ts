@@ -121,3 +121,21 @@ export function applyLocalBlend(latents: readonly Float32Array[], masks: readonl
     return out;
   });
 }
+
+/** In-place variant of {@link applyLocalBlend} for float32 or float64 sampler state. */
+export function blendInPlace(latents: ReadonlyArray<Float32Array | Float64Array>, masks: readonly Float32Array[], channels: number): void {
+  const src = latents[0];
+  if (!src) return;
+  const hw = src.length / channels;
+  latents.forEach((x, b) => {
+    if (b === 0) return;
+    const m = masks[b] as Float32Array;
+    for (let c = 0; c < channels; c++) {
+      for (let i = 0; i < hw; i++) {
+        const k = c * hw + i;
+        const s = src[k] as number;
+        x[k] = s + (m[i] as number) * ((x[k] as number) - s);
+      }
+    }
+  });
+}

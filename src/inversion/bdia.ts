@@ -25,6 +25,7 @@ import { ddimMap, ddimMapCoefficients } from '../solvers/index.js';
 import { checkBranches, checkLatent, evaluate, evaluateOne, inversionLevels, modelInput, requireNonZeroLevels, stepOf, type InversionLevels } from './common.js';
 import { resolveMethodOptions } from './options.js';
 import type { BranchPredict, SamplingPlan } from './types.js';
+import type { StepEndHook } from './types.js';
 
 /** What BDIA inversion keeps: the last pair of the latent sequence (float64). */
 export interface BdiaLatents {
@@ -80,7 +81,7 @@ export async function invertBdia(plan: SamplingPlan, predict: BranchPredict, z0:
  * predictor decides each branch's conditioning. `gamma` may differ from the inversion's (editing).
  * Returns each branch's z_0 rounded to float32 (branch 0 = source).
  */
-export async function sampleBdia(plan: SamplingPlan, latents: BdiaLatents, predict: BranchPredict, branches: number, options: BdiaParams = {}): Promise<Float32Array[]> {
+export async function sampleBdia(plan: SamplingPlan, latents: BdiaLatents, predict: BranchPredict, branches: number, options: BdiaParams = {}, onStepEnd?: StepEndHook): Promise<Float32Array[]> {
   const { gamma } = resolveMethodOptions('bdia', options);
   checkLatent(plan, latents.zN, 'z_N', 'f64');
   checkLatent(plan, latents.zNMinus1, 'z_{N−1}', 'f64');
@@ -105,6 +106,7 @@ export async function sampleBdia(plan: SamplingPlan, latents: BdiaLatents, predi
     });
     next = cur;
     cur = prev;
+    await onStepEnd?.(stepOf(levels, i), cur);
   }
   return cur.map(modelInput);
 }

@@ -26,6 +26,7 @@ import { Random } from '../util/random.js';
 import { checkBranches, checkLatent, evaluate, inversionLevels, requireNonZeroLevels } from './common.js';
 import { resolveMethodOptions } from './options.js';
 import type { BranchPredict, SamplingPlan } from './types.js';
+import type { StepEndHook } from './types.js';
 
 /** What DDCM keeps: the source latent and the seed of the shared noise. */
 export interface DdcmLatents {
@@ -68,7 +69,7 @@ export async function invertDdcm(plan: SamplingPlan, _predict: BranchPredict, z0
  * DDCM sampling of `branches` branches (0 = source, 1 … = targets): N model calls. Returns each
  * branch's x̂0 after the last step; branch 0 is z0 exactly.
  */
-export async function sampleDdcm(plan: SamplingPlan, latents: DdcmLatents, predict: BranchPredict, branches: number, options: DdcmParams = {}): Promise<Float32Array[]> {
+export async function sampleDdcm(plan: SamplingPlan, latents: DdcmLatents, predict: BranchPredict, branches: number, options: DdcmParams = {}, onStepEnd?: StepEndHook): Promise<Float32Array[]> {
   const { seed } = resolveMethodOptions('ddcm', { seed: options.seed ?? latents.seed });
   const { z0 } = latents;
   checkLatent(plan, z0, 'z0');
@@ -98,6 +99,7 @@ export async function sampleDdcm(plan: SamplingPlan, latents: DdcmLatents, predi
     const alphaBarPrev = alphaBarAt(plan.schedule, next);
     const noise = normals(rng, z0.length);
     xs = x0s.map((x0) => noised(x0, alphaBarPrev, noise));
+    await onStepEnd?.(k, xs);
   }
   throw new RepriseError('RUNTIME_INPUT', 'DDCM sampling needs at least one step', { hint: 'Use a plan with one or more timesteps.' });
 }

@@ -16,6 +16,7 @@ import { ddimMap } from '../solvers/index.js';
 import { checkBranches, checkLatent, evaluate, evaluateOne, inversionLevels, replicate, requireNonZeroLevels, stepOf } from './common.js';
 import { resolveMethodOptions } from './options.js';
 import type { BranchPredict, SamplingPlan } from './types.js';
+import type { StepEndHook } from './types.js';
 
 /** What DDIM inversion keeps: the noisiest latent z_N. */
 export interface DdimLatents {
@@ -47,7 +48,7 @@ export async function invertDdim(plan: SamplingPlan, predict: BranchPredict, z0:
  * Deterministic DDIM sampling (η = 0) of `branches` branches from the same z_N; the predictor
  * decides each branch's conditioning. Returns each branch's final latent (branch 0 = source).
  */
-export async function sampleDdim(plan: SamplingPlan, latents: DdimLatents, predict: BranchPredict, branches: number, options: DdimParams = {}): Promise<Float32Array[]> {
+export async function sampleDdim(plan: SamplingPlan, latents: DdimLatents, predict: BranchPredict, branches: number, options: DdimParams = {}, onStepEnd?: StepEndHook): Promise<Float32Array[]> {
   resolveMethodOptions('ddim', options);
   checkLatent(plan, latents.zT, 'z_T');
   checkBranches(branches);
@@ -60,6 +61,7 @@ export async function sampleDdim(plan: SamplingPlan, latents: DdimLatents, predi
     const from = levels.alphaBars[i] as number;
     const to = levels.alphaBars[i - 1] as number;
     zs = zs.map((z, b) => ddimMap(z, preds[b]!.eps, from, to));
+    await onStepEnd?.(stepOf(levels, i), zs);
   }
   return zs;
 }

@@ -22,6 +22,7 @@ import { ddimMapCoefficients } from '../solvers/index.js';
 import { checkBranches, checkLatent, evaluate, evaluateOne, inversionLevels, modelInput, requireNonZeroLevels, stepOf } from './common.js';
 import { resolveMethodOptions } from './options.js';
 import type { BranchPredict, SamplingPlan } from './types.js';
+import type { StepEndHook } from './types.js';
 
 /** What EDICT inversion keeps: both coupled latents at the noisiest timestep (float64). */
 export interface EdictLatents {
@@ -76,7 +77,7 @@ export async function invertEdict(plan: SamplingPlan, predict: BranchPredict, z0
  * each branch's conditioning (two calls per step with the same step index). Returns each
  * branch's final x rounded to float32 (branch 0 = source).
  */
-export async function sampleEdict(plan: SamplingPlan, latents: EdictLatents, predict: BranchPredict, branches: number, options: EdictParams = {}): Promise<Float32Array[]> {
+export async function sampleEdict(plan: SamplingPlan, latents: EdictLatents, predict: BranchPredict, branches: number, options: EdictParams = {}, onStepEnd?: StepEndHook): Promise<Float32Array[]> {
   const { p } = resolveMethodOptions('edict', options);
   checkLatent(plan, latents.x, 'x_T', 'f64');
   checkLatent(plan, latents.y, 'y_T', 'f64');
@@ -95,6 +96,8 @@ export async function sampleEdict(plan: SamplingPlan, latents: EdictLatents, pre
     ys = ys.map((y, k) => combine(a, y, b, fromX[k]!.eps));
     xs = xs.map((x, k) => combine(p, x, 1 - p, ys[k] as Float64Array));
     ys = ys.map((y, k) => combine(p, y, 1 - p, xs[k] as Float64Array));
+    await onStepEnd?.(step, xs);
+    await onStepEnd?.(step, ys);
   }
   return xs.map(modelInput);
 }

@@ -23,6 +23,7 @@ import { Random } from '../util/random.js';
 import { checkBranches, checkLatent, evaluate, evaluateOne, replicate } from './common.js';
 import { resolveMethodOptions } from './options.js';
 import type { BranchPredict, SamplingPlan } from './types.js';
+import type { StepEndHook } from './types.js';
 
 /** What EF-DDPM inversion keeps. */
 export interface EfDdpmLatents {
@@ -88,7 +89,7 @@ export async function invertEfDdpm(plan: SamplingPlan, predict: BranchPredict, z
  * stored noise maps; the predictor decides each branch's conditioning. `eta` must be the η of
  * the inversion. Returns each branch's final latent (branch 0 = source).
  */
-export async function sampleEfDdpm(plan: SamplingPlan, latents: EfDdpmLatents, predict: BranchPredict, branches: number, options: Pick<EfDdpmParams, 'eta'> = {}): Promise<Float32Array[]> {
+export async function sampleEfDdpm(plan: SamplingPlan, latents: EfDdpmLatents, predict: BranchPredict, branches: number, options: Pick<EfDdpmParams, 'eta'> = {}, onStepEnd?: StepEndHook): Promise<Float32Array[]> {
   const n = plan.timesteps.length;
   const o = resolveMethodOptions('ef-ddpm', { eta: options.eta });
   checkLatent(plan, latents.xStart, 'x at the first sampled step');
@@ -107,6 +108,7 @@ export async function sampleEfDdpm(plan: SamplingPlan, latents: EfDdpmLatents, p
     const levels = efDdpmLevels(plan, k);
     const z = latents.noiseMaps[k - skip] as Float32Array;
     xs = preds.map((pred) => posteriorStep(efDdpmPosterior({ denoised: pred, ...levels, eta: o.eta }), z));
+    await onStepEnd?.(k, xs);
   }
   return xs;
 }

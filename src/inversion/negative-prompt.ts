@@ -16,6 +16,7 @@
 import { invertDdim, sampleDdim, type DdimLatents, type DdimParams } from './ddim.js';
 import { resolveMethodOptions } from './options.js';
 import type { BranchConditioning, BranchPredict, SamplingPlan } from './types.js';
+import type { StepEndHook } from './types.js';
 
 /** What negative-prompt inversion keeps: z_N of the DDIM inversion. */
 export type NegativePromptLatents = DdimLatents;
@@ -52,7 +53,8 @@ export async function sampleNegativePrompt(
   predict: BranchPredict,
   branches: number,
   options: NegativePromptParams = {},
+  onStepEnd?: StepEndHook,
 ): Promise<Float32Array[]> {
   resolveMethodOptions('negative-prompt', options);
-  return sampleDdim(plan, latents, predict, branches);
+  return sampleDdim(plan, latents, predict, branches, {}, onStepEnd);
 }

@@ -15,6 +15,7 @@ import { resolveInversionOptions, resolveMethodOptions, type InversionOptions } 
 import { samplingPlanFromConfig } from './plan.js';
 import { checkInversion, type Inversion, type InversionLatents, type InversionPrompts, type PixelResidual } from './record.js';
 import type { BranchConditioning, BranchPredict, SamplingPlan } from './types.js';
+import type { StepEndHook } from './types.js';
 
 /** What a record stores besides the method's output. */
 export interface InversionMeta {
@@ -39,6 +40,8 @@ export type PredictorFactory = (plan: SamplingPlan, conditionings: readonly Bran
 export interface SamplingOverrides {
   /** BDIA only: γ ∈ (0, 1] for sampling (editing uses 0.92–1); default the inversion's γ. */
   readonly gamma?: number;
+  /** Called after every step with the branches' latents (may modify them in place: local blend). */
+  readonly onStepEnd?: StepEndHook;
 }
 
 /**
@@ -134,19 +137,19 @@ export async function sampleBranches(record: Inversion, predict: BranchPredict, 
   }
   switch (l.method) {
     case 'ddim':
-      return sampleDdim(plan, l, predict, branches);
+      return sampleDdim(plan, l, predict, branches, {}, overrides.onStepEnd);
     case 'negative-prompt':
-      return sampleNegativePrompt(plan, l, predict, branches);
+      return sampleNegativePrompt(plan, l, predict, branches, {}, overrides.onStepEnd);
     case 'ef-ddpm':
-      return sampleEfDdpm(plan, l, predict, branches, { eta: o.method === 'ef-ddpm' ? o.eta : undefined });
+      return sampleEfDdpm(plan, l, predict, branches, { eta: o.method === 'ef-ddpm' ? o.eta : undefined }, overrides.onStepEnd);
     case 'bdia': {
       const gamma = overrides.gamma ?? (o.method === 'bdia' ? o.gamma : undefined);
-      return sampleBdia(plan, l, predict, branches, resolveMethodOptions('bdia', { gamma }));
+      return sampleBdia(plan, l, predict, branches, resolveMethodOptions('bdia', { gamma }), overrides.onStepEnd);
     }
     case 'edict':
-      return sampleEdict(plan, l, predict, branches, { p: o.method === 'edict' ? o.p : undefined });
+      return sampleEdict(plan, l, predict, branches, { p: o.method === 'edict' ? o.p : undefined }, overrides.onStepEnd);
     case 'ddcm':
-      return sampleDdcm(plan, l, predict, branches, { seed: l.seed });
+      return sampleDdcm(plan, l, predict, branches, { seed: l.seed }, overrides.onStepEnd);
   }
 }
 

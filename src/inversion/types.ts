@@ -44,3 +44,10 @@ export interface SamplingPlan {
 
 /** Names of the inversion methods. */
 export type InversionMethod = 'ddim' | 'ef-ddpm' | 'bdia' | 'edict' | 'ddcm' | 'negative-prompt';
+
+/**
+ * Called by a sampler after every step with the branches' new latents (branch 0 = source); it
+ * may modify them in place (local blend). `step` is the sampling-step index (0 = noisiest).
+ * EDICT calls it for its x sequence, then for its y sequence.
+ */
+export type StepEndHook = (step: number, latents: ReadonlyArray<Float32Array | Float64Array>) => void | Promise<void>;
