@@ -15,6 +15,7 @@
  * DDIM and negative-prompt inversion are inexact baselines without a target. `--json` prints one
  * JSON object per method. Exit status 0 unless something crashed.
  */
+import { guidanceScaleEmbedding } from '../src/solvers/guidance-embedding.js';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -79,19 +80,6 @@ function loadOptions(dir: string, cache: string | undefined): LoadOptions {
   if (cache !== undefined) return { cache: { dir: cache } };
   const bytes = fs.readdirSync(dir).filter((f) => f.endsWith('.safetensors') && !f.startsWith('reference')).reduce((s, f) => s + fs.statSync(path.join(dir, f)).size, 0);
   return bytes <= IN_MEMORY_LIMIT ? { cache: false } : {};
-}
-
-/** diffusers `get_guidance_scale_embedding(w, dim)` for LCM UNets (w = guidance − 1). */
-function guidanceEmbedding(w: number, dim: number): Float32Array {
-  const half = Math.floor(dim / 2);
-  const out = new Float32Array(dim);
-  const scale = Math.log(10000) / (half - 1);
-  for (let i = 0; i < half; i++) {
-    const v = w * 1000 * Math.exp(-scale * i);
-    out[i] = Math.sin(v);
-    out[half + i] = Math.cos(v);
-  }
-  return out;
 }
 
 function norm(a: Float32Array): number {
@@ -161,7 +149,7 @@ async function main(): Promise<number> {
   }
   const lcm = unet.timestepCondDim !== undefined;
   const w = lcm ? 1 : guidance;
-  const predictorOptions = lcm ? { timestepCond: guidanceEmbedding(guidance - 1, unet.timestepCondDim as number) } : {};
+  const predictorOptions = lcm ? { timestepCond: guidanceScaleEmbedding(guidance, unet.timestepCondDim as number) } : {};
 
   let decode: ((z: Float32Array) => Promise<Float32Array>) | undefined;
   if (parts.vaeDir !== undefined) {

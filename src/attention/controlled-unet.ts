@@ -22,6 +22,9 @@ export interface AttentionLayerInfo {
   readonly place: UnetPlace;
   /** Query tokens (h·w) for the given latent size. */
   readonly queryTokens: number;
+  /** The layer's spatial size. */
+  readonly height: number;
+  readonly width: number;
 }
 
 /** Per-step control values (float32, host). Build them with {@link neutralControls} and edit. */
@@ -42,22 +45,22 @@ export interface ControlTensors {
 export function attentionLayerInfo(config: unknown, attentionLayers: readonly string[], latentHeight: number, latentWidth: number): AttentionLayerInfo[] {
   const plan = resolveUnetConfig(config);
   const n = plan.down.length;
-  const size = (level: number): number => {
+  const size = (level: number): { height: number; width: number; queryTokens: number } => {
     let h = latentHeight;
     let w = latentWidth;
     for (let i = 0; i < level; i++) {
       h = Math.floor((h + 1) / 2); // stride-2 conv with padding 1
       w = Math.floor((w + 1) / 2);
     }
-    return h * w;
+    return { height: h, width: w, queryTokens: h * w };
   };
   return attentionLayers.map((name) => {
     const kind = name.endsWith('attn2') ? 'cross' : 'self';
     const [head, idx] = name.split('.');
     const i = Number(idx);
-    if (head === 'down_blocks') return { name, kind, place: 'down', queryTokens: size(i) };
-    if (head === 'up_blocks') return { name, kind, place: 'up', queryTokens: size(n - 1 - i) };
-    return { name, kind, place: 'mid', queryTokens: size(n - 1) };
+    if (head === 'down_blocks') return { name, kind, place: 'down', ...size(i) };
+    if (head === 'up_blocks') return { name, kind, place: 'up', ...size(n - 1 - i) };
+    return { name, kind, place: 'mid', ...size(n - 1) };
   });
 }
 

@@ -12,21 +12,25 @@ export interface TokenHeatmap {
   readonly index: number;
   /** The token text without the `</w>` marker. */
   readonly token: string;
-  /** The raw map [res·res]. */
+  /** The raw map [height·width]. */
   readonly map: Float32Array;
   /** The map over the image. */
   readonly overlay: RasterImage;
 }
 
-/** The [res·res] map of every prompt token (bos and eos excluded) of one branch's maps [res·res·tokens]. */
-export function tokenHeatmaps(tokenizer: ClipTokenizer, prompt: string, maps: Float32Array, resolution: number, image: RasterImage, tokens = 77): TokenHeatmap[] {
+/**
+ * The map of every prompt token (bos and eos excluded) of one branch's maps [h·w·tokens];
+ * `resolution` is the map side, or [height, width] for non-square maps.
+ */
+export function tokenHeatmaps(tokenizer: ClipTokenizer, prompt: string, maps: Float32Array, resolution: number | readonly [number, number], image: RasterImage, tokens = 77): TokenHeatmap[] {
   const pieces = tokenizer.tokenize(prompt).slice(0, tokens - 2);
-  const R2 = resolution * resolution;
+  const [mh, mw] = typeof resolution === 'number' ? [resolution, resolution] : resolution;
+  const R2 = mh * mw;
   return pieces.map((piece, i) => {
     const index = i + 1;
     const map = new Float32Array(R2);
     for (let q = 0; q < R2; q++) map[q] = maps[q * tokens + index] as number;
-    return { index, token: piece.replace(/<\/w>$/, ''), map, overlay: heatmapOverlay(image, map, resolution, resolution) };
+    return { index, token: piece.replace(/<\/w>$/, ''), map, overlay: heatmapOverlay(image, map, mw, mh) };
   });
 }
 

@@ -25,9 +25,16 @@ export interface UserMask {
   readonly mode: 'replace' | 'union' | 'intersect';
 }
 
-function wordMap(maps: Float32Array, tokens: number, res: number, indices: readonly number[]): Float32Array {
-  const out = new Float32Array(res * res);
-  for (let i = 0; i < res * res; i++) {
+/** Map size [height, width] (square maps: [res, res]). */
+export type MapSize = number | readonly [number, number];
+
+function dims(size: MapSize): [number, number] {
+  return typeof size === 'number' ? [size, size] : [size[0], size[1]];
+}
+
+function wordMap(maps: Float32Array, tokens: number, n: number, indices: readonly number[]): Float32Array {
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
     let s = 0;
     for (const j of indices) s += maps[i * tokens + j] as number;
     out[i] = s;
@@ -35,38 +42,39 @@ function wordMap(maps: Float32Array, tokens: number, res: number, indices: reado
   return out;
 }
 
-function maxPool3(m: Float32Array, res: number): Float32Array {
+function maxPool3(m: Float32Array, mh: number, mw: number): Float32Array {
   const out = new Float32Array(m.length);
-  for (let y = 0; y < res; y++) {
-    for (let x = 0; x < res; x++) {
+  for (let y = 0; y < mh; y++) {
+    for (let x = 0; x < mw; x++) {
       let best = Number.NEGATIVE_INFINITY;
       for (let dy = -1; dy <= 1; dy++) {
         for (let dx = -1; dx <= 1; dx++) {
           const yy = y + dy;
           const xx = x + dx;
-          if (yy >= 0 && yy < res && xx >= 0 && xx < res) best = Math.max(best, m[yy * res + xx] as number);
+          if (yy >= 0 && yy < mh && xx >= 0 && xx < mw) best = Math.max(best, m[yy * mw + xx] as number);
         }
       }
-      out[y * res + x] = best;
+      out[y * mw + x] = best;
     }
   }
   return out;
 }
 
 /** Nearest-neighbour upsampling as torch's F.interpolate(mode='nearest'): src = floor(dst · in/out). */
-function nearest(m: Float32Array, res: number, h: number, w: number): Float32Array {
+function nearest(m: Float32Array, mh: number, mw: number, h: number, w: number): Float32Array {
   const out = new Float32Array(h * w);
   for (let y = 0; y < h; y++) {
-    const sy = Math.min(res - 1, Math.floor((y * res) / h));
-    for (let x = 0; x < w; x++) out[y * w + x] = m[sy * res + Math.min(res - 1, Math.floor((x * res) / w))] as number;
+    const sy = Math.min(mh - 1, Math.floor((y * mh) / h));
+    for (let x = 0; x < w; x++) out[y * w + x] = m[sy * mw + Math.min(mw - 1, Math.floor((x * mw) / w))] as number;
   }
   return out;
 }
 
-function thresholdMask(maps: Float32Array, tokens: number, res: number, indices: readonly number[], h: number, w: number, threshold: number, pool: boolean): Uint8Array {
-  let m = wordMap(maps, tokens, res, indices);
-  if (pool) m = maxPool3(m, res);
-  const up = nearest(m, res, h, w);
+function thresholdMask(maps: Float32Array, tokens: number, size: MapSize, indices: readonly number[], h: number, w: number, threshold: number, pool: boolean): Uint8Array {
+  const [mh, mw] = dims(size);
+  let m = wordMap(maps, tokens, mh * mw, indices);
+  if (pool) m = maxPool3(m, mh, mw);
+  const up = nearest(m, mh, mw, h, w);
   let max = 0;
   for (const v of up) if (v > max) max = v;
   const out = new Uint8Array(h * w);
@@ -77,9 +85,9 @@ function thresholdMask(maps: Float32Array, tokens: number, res: number, indices:
 
 /**
  * Masks per branch [h·w] (1 = follow the branch, 0 = follow the source), from per-branch
- * maps [res·res·tokens] (e.g. AttentionStore.sum()).
+ * maps [mapH·mapW·tokens] (e.g. AttentionStore.sum()); `res` is the map side or [mapH, mapW].
  */
-export function localBlendMasks(maps: readonly Float32Array[], res: number, tokens: number, latentH: number, latentW: number, options: LocalBlendOptions, user?: UserMask): Float32Array[] {
+export function localBlendMasks(maps: readonly Float32Array[], res: MapSize, tokens: number, latentH: number, latentW: number, options: LocalBlendOptions, user?: UserMask): Float32Array[] {
   const th = options.threshold ?? 0.3;
   const raw = maps.map((m, b) => thresholdMask(m, tokens, res, options.tokenIndices[b] ?? [], latentH, latentW, th, true));
   const src = raw[0] as Uint8Array;

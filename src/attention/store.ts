@@ -5,15 +5,18 @@
  */
 import type { HostTensor } from '../runtime/session.js';
 
-/** One branch's map: [res·res·tokens] (row-major y, x, token). */
+/** One branch's map: [height·width·tokens] (row-major y, x, token). */
 export type TokenMaps = Float32Array;
 
 /** Options of a store. */
 export interface AttentionStoreOptions {
   /** Branches in the batch (E + 1). */
   readonly branches: number;
-  /** Map side (query tokens = res²). Default 16. */
+  /** Map side for square maps (query tokens = resolution²). Default 16. */
   readonly resolution?: number;
+  /** Map size for non-square latents (overrides `resolution`). */
+  readonly height?: number;
+  readonly width?: number;
   /** Keys per query (text length). Default 77. */
   readonly tokens?: number;
   /** Whether the batch holds [uncond…, cond…] (2 · branches rows) or cond rows only. Default true. */
@@ -22,7 +25,8 @@ export interface AttentionStoreOptions {
 
 /** Averages cross-attention probabilities over heads and layers, per branch, per step. */
 export class AttentionStore {
-  readonly resolution: number;
+  readonly height: number;
+  readonly width: number;
   readonly tokens: number;
   readonly branches: number;
   private readonly cfgBatch: boolean;
@@ -32,17 +36,18 @@ export class AttentionStore {
 
   constructor(options: AttentionStoreOptions) {
     this.branches = options.branches;
-    this.resolution = options.resolution ?? 16;
+    this.height = options.height ?? options.resolution ?? 16;
+    this.width = options.width ?? options.resolution ?? 16;
     this.tokens = options.tokens ?? 77;
     this.cfgBatch = options.cfgBatch ?? true;
   }
 
   /**
    * Adds one step's maps: `layers` maps layer name → probabilities [rows·heads, N, tokens]
-   * (batch-major). Layers whose N is not resolution² are ignored. Returns this step's maps.
+   * (batch-major). Layers whose N is not height·width are ignored. Returns this step's maps.
    */
   addStep(step: number, layers: ReadonlyMap<string, HostTensor>): TokenMaps[] {
-    const R2 = this.resolution * this.resolution;
+    const R2 = this.height * this.width;
     const T = this.tokens;
     const rows = this.cfgBatch ? 2 * this.branches : this.branches;
     const first = this.cfgBatch ? this.branches : 0;
@@ -62,7 +67,7 @@ export class AttentionStore {
       }
       count += heads;
     }
-    if (count === 0) throw new RangeError(`attention store: no layer has ${R2} query tokens (resolution ${this.resolution})`);
+    if (count === 0) throw new RangeError(`attention store: no layer has ${R2} query tokens (${this.height}×${this.width})`);
     for (const m of out) for (let i = 0; i < m.length; i++) m[i] = (m[i] as number) / count;
     this.steps.set(step, out);
     if (!this.accumulated) this.accumulated = out.map((m) => m.slice());
@@ -86,9 +91,9 @@ export class AttentionStore {
     return this.sum().map((m) => m.map((v) => v / Math.max(1, this.stepCount)));
   }
 
-  /** One token's [res·res] map from a branch map. */
+  /** One token's [height·width] map from a branch map. */
   tokenMap(maps: TokenMaps, token: number): Float32Array {
-    const R2 = this.resolution * this.resolution;
+    const R2 = this.height * this.width;
     const out = new Float32Array(R2);
     for (let i = 0; i < R2; i++) out[i] = maps[i * this.tokens + token] as number;
     return out;

@@ -30,8 +30,8 @@ export interface EditLoopArgs {
   /** Source-branch conditioning (default: the record's, so the source reconstructs exactly). */
   readonly source?: BranchConditioning;
   readonly attention: AttentionPlan;
-  /** Cross-attention maps to keep (resolution side, e.g. 16); needed by local blend. */
-  readonly storeResolution?: number;
+  /** Cross-attention map size to keep ([height, width], e.g. [16, 16]); needed by local blend. */
+  readonly storeSize?: readonly [number, number];
   readonly localBlend?: LocalBlendRun;
   readonly overrides?: SamplingOverrides;
   readonly timestepCond?: Float32Array;
@@ -55,9 +55,9 @@ export async function runEditLoop(a: EditLoopArgs): Promise<EditLoopResult> {
   if (a.unet.edits !== a.targets.length) throw new RangeError(`controlled UNet built for ${a.unet.edits} edit(s), got ${a.targets.length}`);
   const conds = [a.source ?? a.record.conditioning, ...a.targets];
   const layers = attentionLayerInfo(a.unet.config, a.unet.graph.attentionLayers, H, W);
-  const needStore = a.storeResolution !== undefined || a.localBlend !== undefined;
-  const resolution = a.storeResolution ?? 16;
-  const store = needStore ? new AttentionStore({ branches, resolution, tokens: a.unet.textLength }) : undefined;
+  const needStore = a.storeSize !== undefined || a.localBlend !== undefined;
+  const mapSize = a.storeSize ?? ([16, 16] as const);
+  const store = needStore ? new AttentionStore({ branches, height: mapSize[0], width: mapSize[1], tokens: a.unet.textLength }) : undefined;
   const stored = new Set<number>();
   const ctxSize = conds[0]?.cond.length ?? 0;
   const D = ctxSize / a.unet.textLength;
@@ -88,7 +88,7 @@ export async function runEditLoop(a: EditLoopArgs): Promise<EditLoopResult> {
   const onStepEnd: StepEndHook | undefined = lb
     ? (step, latents) => {
         if (step < lb.startStep || !store) return;
-        masks = localBlendMasks(store.sum(), resolution, a.unet.textLength, H, W, lb, lb.userMask);
+        masks = localBlendMasks(store.sum(), mapSize, a.unet.textLength, H, W, lb, lb.userMask);
         blendInPlace(latents, masks, C);
       }
     : undefined;

@@ -44,6 +44,8 @@ export class DiffusionModel {
     readonly scalingFactor: number,
     readonly shiftFactor: number,
     readonly options: ModelLoadOptions,
+    private readonly vaeBlocks: number,
+    private readonly unetSampleSize: number,
   ) {}
 
   /** Loads every component of a diffusers folder. Missing components are named in the error. */
@@ -69,13 +71,25 @@ export class DiffusionModel {
     ]);
     const schedPath = path.join(folder, 'scheduler', 'scheduler_config.json');
     const schedulerConfig = readJsonFile(schedPath, 'scheduler') as Record<string, unknown>;
-    const vaeConfig = readJsonFile(path.join(folder, 'vae', 'config.json'), 'vae') as { scaling_factor?: number; shift_factor?: number | null };
-    return new DiffusionModel(folder, tokenizer, textEncoder, vae, unet, schedulerConfig, vaeConfig.scaling_factor ?? 0.18215, vaeConfig.shift_factor ?? 0, load);
+    const vaeConfig = readJsonFile(path.join(folder, 'vae', 'config.json'), 'vae') as { scaling_factor?: number; shift_factor?: number | null; block_out_channels?: number[] };
+    const unetConfig = unet.config as { sample_size?: number | number[] | null };
+    const sampleSize = Array.isArray(unetConfig.sample_size) ? (unetConfig.sample_size[0] ?? 64) : (unetConfig.sample_size ?? 64);
+    return new DiffusionModel(folder, tokenizer, textEncoder, vae, unet, schedulerConfig, vaeConfig.scaling_factor ?? 0.18215, vaeConfig.shift_factor ?? 0, load, vaeConfig.block_out_channels?.length ?? 4, sampleSize);
   }
 
   /** The scheduler config resolved for a sampler class (e.g. DDIM for inversion, LCM for LCM models). */
   scheduler(className: 'DDIMScheduler' | 'LCMScheduler' | 'DDPMScheduler' | 'EulerDiscreteScheduler' | 'DPMSolverMultistepScheduler'): SchedulerConfig {
     return resolveSchedulerConfig({ ...this.schedulerConfig, _class_name: className }, className);
+  }
+
+  /** Pixels per latent cell: 2^(VAE blocks − 1) (8 for SD). */
+  get vaeScaleFactor(): number {
+    return 2 ** (this.vaeBlocks - 1);
+  }
+
+  /** The model's native image side: UNet sample_size × VAE scale factor (512 for SD 1.5). */
+  get nativeSize(): number {
+    return this.unetSampleSize * this.vaeScaleFactor;
   }
 
   /** Whether the UNet is an LCM (has a guidance embedding input). */

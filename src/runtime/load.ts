@@ -105,6 +105,8 @@ export class UnetModel {
   constructor(
     readonly graph: LoadedGraph,
     readonly config: unknown,
+    /** Identity of the weights (WeightSource.id): records made with this UNet carry it. */
+    readonly weightsId: string,
   ) {
     const plan = resolveUnetConfig(config);
     this.contextDim = plan.crossAttentionDim;
@@ -117,7 +119,7 @@ export class UnetModel {
   }
 
   static async fromWeights(config: unknown, weights: WeightSource, options: LoadOptions = {}): Promise<UnetModel> {
-    return new UnetModel(await loadGraph('unet', buildUnet, config, weights, options), config);
+    return new UnetModel(await loadGraph('unet', buildUnet, config, weights, options), config, weights.id);
   }
 
   /** Runs the UNet; returns `out` and the requested attention probabilities by layer name. */

@@ -69,3 +69,4 @@ export {
   dummyModel,
 } from './scheduler-fixture.js';
 export type { SchedulerFixtureRun, SchedulerFixtureFile, SchedulerFixtureInputs, SchedulerRunResult, SchedulerRunComparison } from './scheduler-fixture.js';
+export { guidanceScaleEmbedding } from './guidance-embedding.js';

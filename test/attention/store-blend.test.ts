@@ -15,6 +15,7 @@ function probs(rows: number, heads: number, n: number, f: (r: number, h: number,
 describe('attention store', () => {
   it('averages the cond half over heads and layers at the chosen resolution, per step and summed', () => {
     const store = new AttentionStore({ branches: 2, resolution: 2, tokens: T });
+    expect([store.height, store.width]).toEqual([2, 2]);
     const a = probs(4, 2, 4, (r, h, q, k) => r * 100 + h * 10 + q + k / 10);
     const b = probs(4, 4, 4, (r, h, q, k) => r * 100 + h + q + k / 10);
     const ignored = probs(4, 2, 16, () => 1e6); // wrong resolution

@@ -42,7 +42,7 @@ describe('editing loops: every inversion method under attention control', async 
       const record = await invert(plan, predict, z0, options, { modelId: weights.id, schedulerConfig: SD1_SCHEDULER, prompts: { source: 'a cat on a bench' }, conditioning });
       const plain = await reconstructLatent(record, (p, c) => unetBranchPredictor(unet, p, c));
       const target: BranchConditioning = options.method === 'negative-prompt' ? { cond: tgtCond, uncond: srcCond, guidance: 7.5 } : { cond: tgtCond, uncond, guidance: 7.5 };
-      const r = await runEditLoop({ unet: controlled, record, targets: [target], attention, storeResolution: 4 });
+      const r = await runEditLoop({ unet: controlled, record, targets: [target], attention, storeSize: [4, 4] });
       const [src, tgt] = r.latents as [Float32Array, Float32Array];
       // the source branch follows the plain reconstruction (which is exact for the exact methods)
       expect(relError(src, plain)).toBeLessThan(1e-5);
@@ -72,9 +72,9 @@ describe('editing loops: every inversion method under attention control', async 
     const predict = unetBranchPredictor(unet, plan, [source]);
     const record = await invert(plan, predict, z0, { method: 'ef-ddpm' }, { modelId: weights.id, schedulerConfig: SD1_SCHEDULER, prompts: { source: 'a cat on a bench' }, conditioning: source });
     const targets = [{ cond: tgtCond, uncond, guidance: 7.5 }];
-    const free = await runEditLoop({ unet: controlled, record, targets, attention, storeResolution: 4 });
-    const zeros = await runEditLoop({ unet: controlled, record, targets, attention, localBlend: { tokenIndices: [[2], [2]], startStep: 0, userMask: { mask: new Float32Array(64), mode: 'replace' } }, storeResolution: 4 });
-    const ones = await runEditLoop({ unet: controlled, record, targets, attention, localBlend: { tokenIndices: [[2], [2]], startStep: 0, userMask: { mask: new Float32Array(64).fill(1), mode: 'replace' } }, storeResolution: 4 });
+    const free = await runEditLoop({ unet: controlled, record, targets, attention, storeSize: [4, 4] });
+    const zeros = await runEditLoop({ unet: controlled, record, targets, attention, localBlend: { tokenIndices: [[2], [2]], startStep: 0, userMask: { mask: new Float32Array(64), mode: 'replace' } }, storeSize: [4, 4] });
+    const ones = await runEditLoop({ unet: controlled, record, targets, attention, localBlend: { tokenIndices: [[2], [2]], startStep: 0, userMask: { mask: new Float32Array(64).fill(1), mode: 'replace' } }, storeSize: [4, 4] });
     expect(relError(zeros.latents[1] as Float32Array, zeros.latents[0] as Float32Array)).toBeLessThan(1e-6);
     expect(relError(ones.latents[1] as Float32Array, free.latents[1] as Float32Array)).toBeLessThan(1e-6);
     expect(zeros.masks?.[1]?.every((v) => v === 0)).toBe(true);

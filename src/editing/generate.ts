@@ -1,0 +1,82 @@
+/**
+ * Text-to-image generation whose result comes with an Inversion record that is exact by
+ * construction: the sampler's own starting latents (and noise) are the record, so the image is
+ * edited exactly like an inverted photo (prompt-to-prompt's original setting). With another
+ * scheduler (DPM-Solver++, Euler…) the generated latent is inverted with EF-DDPM, which is exact.
+ */
+import { checkInversion, type Inversion } from '../inversion/record.js';
+import { invert, sampleBranches } from '../inversion/reconstruct.js';
+import { resolveInversionOptions } from '../inversion/options.js';
+import type { BranchConditioning, BranchPredict, SamplingPlan } from '../inversion/types.js';
+import { ddimMap, type SchedulerConfig } from '../solvers/index.js';
+import { Random } from '../util/random.js';
+import { sampleWithScheduler } from './scheduler-sampling.js';
+
+/** What generation needs. */
+export interface GenerateArgs {
+  readonly plan: SamplingPlan;
+  readonly schedulerConfig: unknown;
+  readonly predict: BranchPredict;
+  readonly conditioning: BranchConditioning;
+  readonly prompt: string;
+  readonly negativePrompt: string;
+  readonly modelId: string;
+  readonly seed: number;
+  readonly method: 'ddim' | 'ef-ddpm' | 'bdia' | 'edict';
+  /** Generate with this scheduler instead; the record then comes from EF-DDPM inversion. */
+  readonly scheduler?: SchedulerConfig;
+  readonly invertPredict?: BranchPredict;
+}
+
+/** Generates a latent and its record. */
+export async function generateLatent(a: GenerateArgs): Promise<Inversion> {
+  const [C, H, W] = a.plan.latentShape;
+  const size = C * H * W;
+  const rng = new Random(a.seed);
+  const start = rng.normals(size);
+  const meta = { modelId: a.modelId, schedulerConfig: a.schedulerConfig, prompts: { source: a.prompt, ...(a.negativePrompt ? { negative: a.negativePrompt } : {}) }, conditioning: a.conditioning };
+  if (a.scheduler) {
+    const [z0] = await sampleWithScheduler(a.predict, { scheduler: a.scheduler, steps: a.plan.timesteps.length, start, branches: 1, seed: a.seed });
+    return invert(a.plan, a.invertPredict ?? a.predict, z0 as Float32Array, { method: 'ef-ddpm', seed: a.seed }, meta);
+  }
+  const steps = a.plan.timesteps.length;
+  const base = {
+    options: resolveInversionOptions({ method: a.method } as never, { steps }),
+    method: a.method,
+    modelId: a.modelId,
+    schedule: { config: a.schedulerConfig, steps, timesteps: [...a.plan.timesteps] },
+    prompts: meta.prompts,
+    conditioning: a.conditioning,
+    latentShape: a.plan.latentShape,
+  };
+  let latents: Inversion['latents'];
+  switch (a.method) {
+    case 'ddim':
+      latents = { method: 'ddim', zT: start };
+      break;
+    case 'ef-ddpm':
+      latents = { method: 'ef-ddpm', xStart: start, noiseMaps: Array.from({ length: steps }, () => rng.normals(size)) };
+      break;
+    case 'edict': {
+      const x = Float64Array.from(start);
+      latents = { method: 'edict', x, y: x.slice() };
+      break;
+    }
+    case 'bdia': {
+      // z_{N−1} by one plain DDIM step from z_N (BDIA's first sampling step), in float64.
+      const t = a.plan.timesteps[0] as number;
+      const [pred] = await a.predict([start], t, 0);
+      const abT = a.plan.schedule.alphasCumprod[t] as number;
+      const next = a.plan.timesteps[1];
+      const abNext = next === undefined ? a.plan.schedule.finalAlphaCumprod : (a.plan.schedule.alphasCumprod[next] as number);
+      const zNMinus1 = Float64Array.from(ddimMap(Float64Array.from(start), pred?.eps as Float32Array, abT, abNext));
+      latents = { method: 'bdia', zN: Float64Array.from(start), zNMinus1 };
+      break;
+    }
+  }
+  const provisional = { ...base, z0: new Float32Array(size), latents } as Inversion;
+  const [z0] = await sampleBranches(provisional, a.predict, 1);
+  const record = { ...provisional, z0: z0 as Float32Array } as Inversion;
+  checkInversion(record);
+  return record;
+}

@@ -1,0 +1,299 @@
+/**
+ * The public editing API: load a diffusers folder, invert an image, reconstruct it bit for bit,
+ * edit it with prompt-to-prompt attention control, generate images with exact records, and
+ * read cross-attention maps.
+ *
+ * ```ts
+ * const pipe = await Pipeline.load('models/sd15', { device: 'cuda', dtype: 'fp16' });
+ * const inv = await pipe.invert(await readImage('cat.jpg'), { prompt: 'a cat on a bench', method: 'ef-ddpm' });
+ * const same = await pipe.reconstruct(inv);                      // bit-identical pixels
+ * const edit = await pipe.edit(inv, { prompt: 'a dog on a bench', attention: { localBlend: ['cat', 'dog'] } });
+ * ```
+ */
+import { ControlledUnetModel } from '../attention/controlled-unet.js';
+import { heatmapGrid, tokenHeatmaps, type TokenHeatmap } from '../attention/heatmaps.js';
+import type { UserMask } from '../attention/local-blend.js';
+import { RepriseError } from '../errors.js';
+import { prepareForModel } from '../io/image/tensor.js';
+import type { RasterImage } from '../io/image/types.js';
+import type { InversionOptions } from '../inversion/options.js';
+import { samplingPlanFromConfig } from '../inversion/plan.js';
+import { unetBranchPredictor } from '../inversion/predictor.js';
+import { checkInversion, type Inversion } from '../inversion/record.js';
+import { invert, reconstructLatent, recordPlan } from '../inversion/reconstruct.js';
+import type { BranchConditioning, BranchPredict, SamplingPlan } from '../inversion/types.js';
+import { guidanceScaleEmbedding } from '../solvers/index.js';
+import { attentionLayerInfo, buildAttentionPlan, buildLocalBlend, chooseMapSize, storeLayers } from './attention-setup.js';
+import { runEditLoop } from './edit-loop.js';
+import { generateLatent } from './generate.js';
+import { DiffusionModel, type ModelLoadOptions } from './model.js';
+import { attentionOptionsSchema, editOptionsSchema, generateOptionsSchema, invertOptionsSchema, parseOptions, type EditOptions, type GenerateOptions, type InvertOptions } from './options.js';
+import { decodeEdited, decodeToImage, decodeWithoutResidual, encodeImage } from './pixels.js';
+
+/** Progress of a long call. */
+export interface Progress {
+  readonly phase: 'encode' | 'invert' | 'reconstruct' | 'edit' | 'generate' | 'maps' | 'decode';
+  readonly step: number;
+  readonly total: number;
+}
+
+/** Options accepted by every long call. */
+export interface CallOptions {
+  readonly onProgress?: (p: Progress) => void;
+}
+
+/** Result of an edit. */
+export interface EditResult {
+  /** The edited image of each target prompt. */
+  readonly images: RasterImage[];
+  /** The source branch's image (reconstruction under control). */
+  readonly source: RasterImage;
+  readonly latents: Float32Array[];
+  /** Local-blend masks per branch (latent size) when local blend ran. */
+  readonly masks?: Float32Array[];
+  /** Average cross-attention maps per branch [h·w·77] and their size [h, w]. */
+  readonly attention?: { readonly size: readonly [number, number]; readonly maps: Float32Array[] };
+}
+
+/** Result of `attentionMaps`. */
+export interface AttentionMapsResult {
+  /** Map size [height, width]. */
+  readonly size: readonly [number, number];
+  readonly tokens: TokenHeatmap[];
+  /** A labelled grid of the image and every token's overlay. */
+  readonly grid: RasterImage;
+  readonly image: RasterImage;
+}
+
+/** A loaded model with the editing operations. */
+export class Pipeline {
+  private constructor(readonly model: DiffusionModel) {}
+
+  /** Loads a diffusers folder (model_index.json, unet/, vae/, text_encoder/, tokenizer/, scheduler/). */
+  static async load(folder: string, options: ModelLoadOptions = {}): Promise<Pipeline> {
+    return new Pipeline(await DiffusionModel.load(folder, options));
+  }
+
+  private defaultSteps(): number {
+    return this.model.isLcm ? 8 : 50;
+  }
+
+  private timestepCond(guidance: number): Float32Array | undefined {
+    const dim = this.model.unet.timestepCondDim;
+    return dim === undefined ? undefined : guidanceScaleEmbedding(guidance, dim);
+  }
+
+  /** LCM models take guidance through the embedding, not CFG. */
+  private cfg(guidance: number): number {
+    return this.model.isLcm ? 1 : guidance;
+  }
+
+  private plan(steps: number, shape: readonly [number, number, number]): SamplingPlan {
+    return samplingPlanFromConfig(this.model.schedulerConfig, steps, shape);
+  }
+
+  private predictor(plan: SamplingPlan, conds: readonly BranchConditioning[], guidance: number, phase: Progress['phase'], o: CallOptions): BranchPredict {
+    const tc = this.timestepCond(guidance);
+    const inner = unetBranchPredictor(this.model.unet, plan, conds, tc ? { timestepCond: tc } : {});
+    const total = plan.timesteps.length;
+    return async (latents, t, step) => {
+      const r = await inner(latents, t, step);
+      o.onProgress?.({ phase, step: step + 1, total });
+      return r;
+    };
+  }
+
+  /** Inverts an image into a record that regenerates it (bit-identical pixels with the residual, the default). */
+  async invert(image: RasterImage, options: InvertOptions & CallOptions = {}): Promise<Inversion> {
+    const { onProgress, ...rest } = options;
+    const o = parseOptions(invertOptionsSchema, rest, 'invert');
+    onProgress?.({ phase: 'encode', step: 0, total: 1 });
+    const enc = await encodeImage(this.model, image, o.resize, o.residual);
+    const steps = o.steps ?? this.defaultSteps();
+    const guidance = o.guidance ?? (o.method === 'ef-ddpm' ? 3.5 : 1);
+    const plan = this.plan(steps, enc.shape);
+    const [cond, uncond] = await this.model.encodePrompts([o.prompt, o.negativePrompt]);
+    const conditioning: BranchConditioning = { cond: cond as Float32Array, uncond: uncond as Float32Array, guidance: this.cfg(guidance) };
+    const method = this.methodOptions(o);
+    const record = await invert(plan, this.predictor(plan, [conditioning], guidance, 'invert', { ...(onProgress ? { onProgress } : {}) }), enc.z0, method, {
+      modelId: this.modelId(),
+      schedulerConfig: this.model.schedulerConfig,
+      prompts: { source: o.prompt, ...(o.negativePrompt ? { negative: o.negativePrompt } : {}) },
+      conditioning,
+      ...(enc.pixels ? { pixels: enc.pixels } : {}),
+    });
+    return record;
+  }
+
+  private methodOptions(o: ReturnType<typeof invertOptionsSchema.parse>): InversionOptions {
+    switch (o.method) {
+      case 'ef-ddpm':
+        return { method: 'ef-ddpm', ...(o.eta !== undefined ? { eta: o.eta } : {}), ...(o.skip !== undefined ? { skip: o.skip } : {}), ...(o.seed !== undefined ? { seed: o.seed } : {}) };
+      case 'bdia':
+        return { method: 'bdia', ...(o.gamma !== undefined ? { gamma: o.gamma } : {}) };
+      case 'edict':
+        return { method: 'edict', ...(o.p !== undefined ? { p: o.p } : {}) };
+      case 'ddcm':
+        return { method: 'ddcm', ...(o.seed !== undefined ? { seed: o.seed } : {}) };
+      default:
+        return { method: o.method };
+    }
+  }
+
+  /** Identity of the model weights, stored in records and checked when they are used. */
+  modelId(): string {
+    return this.model.unet.weightsId;
+  }
+
+  private checkRecord(inv: Inversion): void {
+    checkInversion(inv);
+    if (inv.modelId !== this.modelId()) {
+      throw new RepriseError('RUNTIME_INPUT', 'this inversion record was made with another model', { hint: 'Load the model the record was made with, or invert the image again with this one.' });
+    }
+  }
+
+  /** Regenerates the inverted image: bit-identical to the input when the record holds the residual (exact methods). */
+  async reconstruct(inv: Inversion, options: CallOptions = {}): Promise<{ image: RasterImage; latent: Float32Array }> {
+    this.checkRecord(inv);
+    const latent = await reconstructLatent(inv, (plan, conds) => this.predictor(plan, conds, inv.conditioning.guidance, 'reconstruct', options));
+    options.onProgress?.({ phase: 'decode', step: 0, total: 1 });
+    return { image: await decodeToImage(this.model, latent, inv.latentShape, inv.pixels), latent };
+  }
+
+  /** Edits an inverted (or generated) image toward one or several target prompts in one pass. */
+  async edit(inv: Inversion, options: EditOptions & CallOptions & { mask?: { image: RasterImage; mode?: UserMask['mode'] } }): Promise<EditResult> {
+    this.checkRecord(inv);
+    const { onProgress, mask, ...rest } = options;
+    const o = parseOptions(editOptionsSchema, rest, 'edit');
+    const targets = Array.isArray(o.prompt) ? o.prompt : [o.prompt];
+    const plan = recordPlan(inv);
+    const [, H, W] = inv.latentShape;
+    const source = inv.prompts.source;
+    const guidance = o.guidance ?? (inv.method === 'ef-ddpm' ? 9 : inv.method === 'ddcm' ? 2 : 7.5);
+    const embeds = await this.model.encodePrompts([...targets, o.negativePrompt ?? inv.prompts.negative ?? '']);
+    const negative = embeds[targets.length] as Float32Array;
+    const targetConds: BranchConditioning[] = targets.map((_, i) => ({
+      cond: embeds[i] as Float32Array,
+      uncond: inv.method === 'negative-prompt' ? inv.conditioning.cond : negative,
+      guidance: this.cfg(guidance),
+    }));
+    const steps = plan.timesteps.length;
+    const baseUnet = await this.model.controlledUnet(targets.length);
+    const layers = attentionLayerInfo(baseUnet.config, baseUnet.graph.attentionLayers, H, W);
+    const mapSize = chooseMapSize(layers, o.attention.resolution);
+    const unet = await this.model.controlledUnet(targets.length, storeLayers(layers, mapSize));
+    const attention = buildAttentionPlan(this.model.tokenizer, o.attention, source, targets, steps);
+    const lb = buildLocalBlend(this.model.tokenizer, o.attention, [source, ...targets], steps);
+    const userMask = mask ? this.latentMask(mask.image, inv, mask.mode ?? 'replace') : undefined;
+    if (userMask && !lb) throw new RepriseError('CONFIG_INVALID', 'a mask needs attention.localBlend (the words whose region it replaces or refines)', { hint: "Add attention: { localBlend: ['word'] }." });
+    const tc = this.timestepCond(guidance);
+    const r = await runEditLoop({
+      unet,
+      record: inv,
+      targets: targetConds,
+      attention,
+      storeSize: mapSize,
+      ...(lb ? { localBlend: { ...lb, ...(userMask ? { userMask } : {}) } } : {}),
+      ...(o.gamma !== undefined ? { overrides: { gamma: o.gamma } } : {}),
+      ...(tc ? { timestepCond: tc } : {}),
+      onStep: (step, total) => onProgress?.({ phase: 'edit', step: step + 1, total }),
+    });
+    onProgress?.({ phase: 'decode', step: 0, total: targets.length + 1 });
+    const images: RasterImage[] = [];
+    for (let e = 1; e <= targets.length; e++) {
+      const z = r.latents[e] as Float32Array;
+      images.push(r.masks ? await decodeEdited(this.model, z, inv.z0, inv.latentShape, inv.pixels, r.masks[e] as Float32Array) : await decodeWithoutResidual(this.model, z, inv.latentShape, inv.pixels));
+    }
+    const sourceImage = await decodeToImage(this.model, r.latents[0] as Float32Array, inv.latentShape, inv.pixels);
+    return {
+      images,
+      source: sourceImage,
+      latents: r.latents,
+      ...(r.masks ? { masks: r.masks } : {}),
+      ...(r.store ? { attention: { size: mapSize, maps: r.store.average() } } : {}),
+    };
+  }
+
+  /** A user mask image (same size as the input) → latent grid [h·w], 1 = editable. */
+  private latentMask(image: RasterImage, inv: Inversion, mode: UserMask['mode']): UserMask {
+    const info = inv.pixels?.image as { width: number; height: number } | undefined;
+    if (!info || info.width !== image.width || info.height !== image.height) {
+      throw new RepriseError('RUNTIME_INPUT', `the mask must have the input image's size${info ? ` (${info.width}×${info.height})` : ''}, got ${image.width}×${image.height}`, { hint: 'Draw the mask on the original image (white = edit).' });
+    }
+    const t = inv.pixels?.transform as { geometry: { policy: 'fit' | 'crop' | 'pad'; modelWidth: number; modelHeight: number } };
+    const [, h, w] = inv.latentShape;
+    const f = t.geometry.modelWidth / w;
+    const prepared = prepareForModel(image, { multiple: f, policy: t.geometry.policy, targetSize: Math.max(t.geometry.modelWidth, t.geometry.modelHeight) });
+    const n = prepared.width * prepared.height;
+    const out = new Float32Array(h * w);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        let s = 0;
+        for (let dy = 0; dy < f; dy++) for (let dx = 0; dx < f; dx++) {
+          const i = (y * f + dy) * prepared.width + (x * f + dx);
+          s += ((prepared.tensor[i] as number) + (prepared.tensor[n + i] as number) + (prepared.tensor[2 * n + i] as number)) / 3;
+        }
+        out[y * w + x] = s / (f * f) > 0 ? 1 : 0;
+      }
+    }
+    return { mask: out, mode };
+  }
+
+  /** Generates an image from a prompt; its record is exact by construction, so it edits like an inverted photo. */
+  async generate(prompt: string, options: GenerateOptions & CallOptions = {}): Promise<{ image: RasterImage; inversion: Inversion }> {
+    const { onProgress, ...rest } = options;
+    const o = parseOptions(generateOptionsSchema, rest, 'generate');
+    const size = this.model.nativeSize;
+    const f = this.model.vaeScaleFactor;
+    const width = o.width ?? size;
+    const height = o.height ?? size;
+    if (width % f !== 0 || height % f !== 0) throw new RepriseError('CONFIG_INVALID', `width and height must be multiples of ${f}, got ${width}×${height}`, { hint: `Use e.g. ${size}×${size}.` });
+    const shape: [number, number, number] = [4, height / f, width / f];
+    const steps = o.steps ?? this.defaultSteps();
+    const plan = this.plan(steps, shape);
+    const [cond, uncond] = await this.model.encodePrompts([prompt, o.negativePrompt]);
+    const conditioning: BranchConditioning = { cond: cond as Float32Array, uncond: uncond as Float32Array, guidance: this.cfg(o.guidance) };
+    const call = { ...(onProgress ? { onProgress } : {}) };
+    const inversion = await generateLatent({
+      plan,
+      schedulerConfig: this.model.schedulerConfig,
+      predict: this.predictor(plan, [conditioning], o.guidance, 'generate', call),
+      conditioning,
+      prompt,
+      negativePrompt: o.negativePrompt,
+      modelId: this.modelId(),
+      seed: o.seed,
+      method: o.method,
+      ...(o.scheduler ? { scheduler: this.model.scheduler(o.scheduler), invertPredict: this.predictor(plan, [conditioning], o.guidance, 'invert', call) } : {}),
+    });
+    return { image: await decodeToImage(this.model, inversion.z0, shape, undefined), inversion };
+  }
+
+  /** Cross-attention maps of the source prompt while regenerating the record, as heatmaps over its image. */
+  async attentionMaps(inv: Inversion, options: CallOptions & { resolution?: number } = {}): Promise<AttentionMapsResult> {
+    const attention = parseOptions(attentionOptionsSchema, { edit: 'none', selfReplace: 0, ...(options.resolution ? { resolution: options.resolution } : {}) }, 'maps');
+    const r = await this.edit(inv, { prompt: inv.prompts.source, attention, guidance: inv.conditioning.guidance, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
+    const image = r.source;
+    const maps = r.attention?.maps[0] as Float32Array;
+    const size = r.attention?.size as readonly [number, number];
+    const tokens = tokenHeatmaps(this.model.tokenizer, inv.prompts.source, maps, size, toRgb8(image));
+    return { size, tokens, grid: await heatmapGrid(toRgb8(image), tokens), image };
+  }
+}
+
+/** 8-bit RGB view of any raster (for overlays). */
+function toRgb8(img: RasterImage): RasterImage {
+  if (img.channels === 3 && img.bitDepth === 8) return img;
+  const n = img.width * img.height;
+  const out = new Uint8Array(n * 3);
+  const max = img.bitDepth === 16 ? 257 : 1;
+  for (let i = 0; i < n; i++) {
+    for (let c = 0; c < 3; c++) {
+      const src = img.channels >= 3 ? c : 0;
+      out[i * 3 + c] = Math.round((img.data[i * img.channels + src] as number) / max);
+    }
+  }
+  return { width: img.width, height: img.height, channels: 3, bitDepth: 8, data: out };
+}
+
+export { ControlledUnetModel };
