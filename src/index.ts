@@ -62,3 +62,70 @@ export { runConformance, discover, TOLERANCE } from './conformance/runner.js';
 export type { ConformanceOptions, DiscoveredItems } from './conformance/runner.js';
 export type { ConformanceResult } from './conformance/result.js';
 export { maxRelativeError } from './conformance/compare.js';
+
+// Solvers, inversion, attention control, editing.
+export * as solvers from './solvers/index.js';
+export {
+  INVERSION_METHODS,
+  INVERSION_DEFAULTS,
+  inversionOptionsSchema,
+  samplingPlanFromConfig,
+  unetBranchPredictor,
+  invertDdim,
+  sampleDdim,
+  invertEfDdpm,
+  sampleEfDdpm,
+  invertBdia,
+  sampleBdia,
+  invertEdict,
+  sampleEdict,
+  invertDdcm,
+  sampleDdcm,
+  invertNegativePrompt,
+  sampleNegativePrompt,
+  negativePromptConditioning,
+} from './inversion/index.js';
+export type { BranchConditioning, BranchPrediction, BranchPredict, SamplingPlan, InversionMethod, InversionOptions, ResolvedInversionOptions } from './inversion/index.js';
+export { invert, reconstructLatent, sampleBranches, recordPlan } from './inversion/reconstruct.js';
+export type { InversionMeta, PredictorFactory, SamplingOverrides } from './inversion/reconstruct.js';
+export { saveInversion, loadInversion, checkInversion, INVERSION_FORMAT, INVERSION_FORMAT_VERSION } from './inversion/record.js';
+export type { Inversion, InversionLatents, InversionPrompts, InversionSchedule, PixelResidual, InversionExpectation } from './inversion/record.js';
+export type { StepEndHook } from './inversion/types.js';
+
+export * from './attention/alignment/index.js';
+export { ControlledUnetModel, attentionLayerInfo } from './attention/controlled-unet.js';
+export type { AttentionLayerInfo, ControlTensors, UnetPlace } from './attention/controlled-unet.js';
+export { attentionControlFactory, controlledLayerIndex, CONTROL_INPUTS } from './attention/controlled-graph.js';
+export type { ControlledGraphOptions, ControlledLayerIndex } from './attention/controlled-graph.js';
+export { stepControlTensors } from './attention/step-controls.js';
+export type { AttentionPlan, LayerSelection } from './attention/step-controls.js';
+export { AttentionStore } from './attention/store.js';
+export type { AttentionStoreOptions, TokenMaps } from './attention/store.js';
+export { localBlendMasks, applyLocalBlend, blendInPlace } from './attention/local-blend.js';
+export type { LocalBlendOptions, UserMask, MapSize } from './attention/local-blend.js';
+export { tokenHeatmaps, heatmapGrid } from './attention/heatmaps.js';
+export type { TokenHeatmap } from './attention/heatmaps.js';
+
+export { Pipeline } from './editing/pipeline.js';
+export type { Progress, CallOptions, EditResult, AttentionMapsResult } from './editing/pipeline.js';
+export { DiffusionModel } from './editing/model.js';
+export type { ModelLoadOptions } from './editing/model.js';
+export { invertOptionsSchema, editOptionsSchema, generateOptionsSchema, attentionOptionsSchema, resizeSchema } from './editing/options.js';
+export type { InvertOptions, EditOptions, GenerateOptions, AttentionOptions } from './editing/options.js';
+export { runEditLoop } from './editing/edit-loop.js';
+export type { EditLoopArgs, EditLoopResult, LocalBlendRun } from './editing/edit-loop.js';
+export { sampleWithScheduler } from './editing/scheduler-sampling.js';
+export type { SchedulerSamplingOptions } from './editing/scheduler-sampling.js';
+export * from './editing/batch/index.js';
+export { writeRandomModel, SD1_SCHEDULER_CONFIG } from './models/random-model.js';
+export type { RandomModelOptions } from './models/random-model.js';
+
+export * from './io/image/index.js';
+export { runDoctor } from './runtime/doctor.js';
+export type { DoctorCheck } from './runtime/doctor.js';
+export { installCudaProvider, CUDA13_PACKAGE } from './runtime/cuda-install.js';
+export type { DdimLatents, DdimParams, EfDdpmLatents, EfDdpmParams, BdiaLatents, BdiaParams, EdictLatents, EdictParams, DdcmLatents, DdcmParams } from './inversion/index.js';
+export type { NegativePromptParams } from './inversion/negative-prompt.js';
+export { reconstructionConditioning } from './inversion/reconstruct.js';
+export type { AttentionControl, AttentionSite } from './models/nn.js';
+export type { DecodeOptions as ImageDecodeOptions, EncodeOptions as ImageEncodeOptions } from './io/image/types.js';

@@ -27,7 +27,7 @@ export interface AttentionLayerInfo {
   readonly width: number;
 }
 
-/** Per-step control values (float32, host). Build them with {@link neutralControls} and edit. */
+/** Per-step control values (float32, host). Build them with `neutralControls()` and edit. */
 export interface ControlTensors {
   /** [E·77·77] */
   readonly crossMapper: Float32Array;

@@ -38,7 +38,7 @@ export { isTemporaryName, temporaryPathFor, writeFileAtomic } from './atomic.js'
 export { canonicalJson, fileDigest, itemHash } from './hash.js';
 export type { ItemHashContext } from './hash.js';
 export { BatchManifest, MANIFEST_NAME } from './manifest.js';
-export type { ItemError, ItemReport, ManifestEntry, ReportImage } from './manifest.js';
+export type { ItemError, ItemReport, ManifestEntry, EntryCommon, ReportImage } from './manifest.js';
 export { runBatch, toItemError } from './runner.js';
 export type { BatchProgress, BatchSummary, ItemContext, ItemOutcome, ItemResult, ProcessItem, RunBatchOptions } from './runner.js';
 export { REPORT_NAME, escapeHtml, relativeUrl, renderReport, reportData, writeBatchReport } from './report.js';

@@ -44,7 +44,7 @@ export interface ItemError {
   readonly code: string | undefined;
 }
 
-interface EntryCommon {
+export interface EntryCommon {
   /** Hash of the item's input bytes, prompts, options, model and fingerprint. */
   readonly hash: string;
   /** Input path relative to the job folder. */
