@@ -58,6 +58,8 @@ export function attentionControlFactory(options: ControlledGraphOptions): (g: Gr
 
 class ControlHooks implements AttentionControl {
   private readonly mapper: Value;
+  /** Mapper [E, T, T] (for the V-transform). */
+  private readonly mapper3: Value;
   private readonly crossSrc: Value;
   private readonly crossSelf: Value;
   private readonly selfReplace: Value;
@@ -80,6 +82,7 @@ class ControlHooks implements AttentionControl {
     this.crossSelf = cast(g.input(CONTROL_INPUTS.crossSelf, 'float32', ['cross_layers', this.E, T]));
     this.selfReplace = cast(g.input(CONTROL_INPUTS.selfReplace, 'float32', ['self_layers']));
     this.mutual = cast(g.input(CONTROL_INPUTS.mutual, 'float32', ['self_layers']));
+    this.mapper3 = this.mapper;
     // Mapper [E, T, T] → [E, 1, T, T] to broadcast over heads.
     this.mapper = g.node('Unsqueeze', [this.mapper, g.ints([1])]);
   }
@@ -105,6 +108,37 @@ class ControlHooks implements AttentionControl {
       return g.node('Concat', [head, mixed], { axis: attr.int(0) });
     };
     return { k: mix(k), v: mix(v) };
+  }
+
+  /**
+   * Fused form (DESIGN §5): (M_src·Mapper ⊙ a)·V = M_src·(Mapper·diag(a)·V), so a target's
+   * cross-attention output is Attn(Q_src, K_src, Mapper·(src ⊙ V_e)) + Attn(Q_e, K_e, self ⊙ V_e),
+   * and self-replacement is s·Attn(Q_src, K_src, V_e) + (1 − s)·Attn(Q_e, K_e, V_e).
+   */
+  fused(site: AttentionSite, q: Value, k: Value, v: Value, mha: (q: Value, k: Value, v: Value) => Value): Value {
+    const { g } = this;
+    const E = this.E;
+    const qs = this.split(q);
+    const ks = this.split(k);
+    const vs = this.split(v);
+    const headOut = mha(qs.head, ks.head, vs.head);
+    const rep = (x: Value): Value => g.node('Expand', [x, g.ints([E, 1, 1])]);
+    let targetOut: Value;
+    if (site.kind === 'cross') {
+      const idx = g.ints([this.crossCount++]);
+      // [E, T] → [E, T, 1]: scales the rows (key positions) of V.
+      const coef = (t: Value): Value => g.node('Unsqueeze', [g.node('Squeeze', [g.node('Gather', [t, idx], { axis: attr.int(0) }), g.ints([0])]), g.ints([2])]);
+      const vMapped = g.node('MatMul', [this.mapper3, g.node('Mul', [vs.targets, coef(this.crossSrc)])], {}, { name: `${site.layer}/ctrl_vmap` });
+      const fromSrc = mha(rep(qs.src), rep(ks.src), vMapped);
+      const own = mha(qs.targets, ks.targets, g.node('Mul', [vs.targets, coef(this.crossSelf)]));
+      targetOut = g.node('Add', [fromSrc, own]);
+    } else {
+      const s = g.node('Gather', [this.selfReplace, g.ints([this.selfCount++])], { axis: attr.int(0) }); // [1]
+      const fromSrc = mha(rep(qs.src), rep(ks.src), vs.targets);
+      const own = mha(qs.targets, ks.targets, vs.targets);
+      targetOut = g.node('Add', [own, g.node('Mul', [g.node('Sub', [fromSrc, own]), s])]);
+    }
+    return g.node('Concat', [headOut, targetOut], { axis: attr.int(0) });
   }
 
   probabilities(site: AttentionSite, probs: Value): Value {

@@ -51,6 +51,12 @@ export interface AttentionControl {
   keysValues?(site: AttentionSite, k: Value, v: Value): { k: Value; v: Value };
   /** Rewrites softmax probabilities [B, H, N, M]. */
   probabilities?(site: AttentionSite, probs: Value): Value;
+  /**
+   * The same control without materializing probabilities, for fused lowering: returns the
+   * attention output [B, N, H·D] built from calls of `mha(q, k, v)` (fused attention).
+   * Must agree with {@link AttentionControl.probabilities} (the V-transform of DESIGN §5).
+   */
+  fused?(site: AttentionSite, q: Value, k: Value, v: Value, mha: (q: Value, k: Value, v: Value) => Value): Value;
 }
 
 /** Layer helpers bound to one graph, one weight binder and one compute type. */
@@ -198,9 +204,13 @@ export class Nn {
     let kIn = args.k;
     let vIn = args.v;
     if (site && this.control?.keysValues) ({ k: kIn, v: vIn } = this.control.keysValues(site, kIn, vIn));
-    if (this.fusedAttention && !site && !args.mask && !this.probes.requested.has(layer)) {
+    if (this.fusedAttention && !args.mask && !this.probes.requested.has(layer)) {
       // Softmax inside the kernel runs in float32 for float16 inputs, so upcast is honoured.
-      return g.node('MultiHeadAttention', [args.q, kIn, vIn], { num_heads: attr.int(heads), scale: attr.float(1 / Math.sqrt(headDim)) }, { domain: 'com.microsoft', name: `${layer}/MHA` });
+      let calls = 0;
+      const mha = (q: Value, k: Value, v: Value): Value =>
+        g.node('MultiHeadAttention', [q, k, v], { num_heads: attr.int(heads), scale: attr.float(1 / Math.sqrt(headDim)) }, { domain: 'com.microsoft', name: `${layer}/MHA${calls++ || ''}` });
+      if (!site) return mha(args.q, kIn, vIn);
+      if (this.control?.fused) return this.control.fused(site, args.q, kIn, vIn, mha);
     }
     const split = g.ints([0, 0, heads, headDim]);
     const q = g.node('Transpose', [g.node('Reshape', [args.q, split])], { perm: attr.ints([0, 2, 1, 3]) });
