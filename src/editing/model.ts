@@ -62,7 +62,8 @@ export class DiffusionModel {
       });
     }
     const variant = options.variant ?? (options.dtype === 'fp16' && hasVariant(path.join(folder, 'unet'), 'fp16') ? 'fp16' : undefined);
-    const load: LoadOptions = { ...options, ...(variant ? { variant } : {}) };
+    // Fused attention (com.microsoft MultiHeadAttention, V-transform for controlled layers) on CUDA by default.
+    const load: LoadOptions = { attentionLowering: options.device === 'cuda' ? 'fused' : 'reference', ...options, ...(variant ? { variant } : {}) };
     const tokenizer = ClipTokenizer.fromFolder(path.join(folder, 'tokenizer'));
     const [textEncoder, vae, unet] = await Promise.all([
       TextEncoderModel.load(path.join(folder, 'text_encoder'), load),
