@@ -1,16 +1,18 @@
 /** `reprise bench`: model-level timings (and GPU memory) as JSON, with ratios to the DESIGN §8 anchors. */
 import * as os from 'node:os';
 import { parseArgs } from 'node:util';
+import { benchEndToEnd } from '../bench/e2e.js';
 import { benchModels, type BenchLine } from '../bench/models.js';
 import { ANCHORS_H100_MS } from '../bench/sd15.js';
 import { resolveDevice } from '../runtime/device.js';
 
 export const BENCH_HELP = `Usage: reprise bench [--device cpu|cuda] [--size sd15|tiny] [--dtype fp16|fp32]
-                    [--lowering fused|reference] [--runs N] [--warmup N] [--only unet,controlled,vae,text] [--json]
+                    [--lowering fused|reference] [--runs N] [--warmup N] [--only unet,controlled,vae,text,edit] [--steps N] [--json]
 
 Times SD 1.5-architecture graphs with random weights (speed does not depend on weight values):
 UNet at batch 1, 2, 4; the attention-controlled UNet at batch 4 and 6; VAE encode/decode at 512²;
-the text encoder at batch 2. Prints one JSON object per line with --json (median of N runs, wall
+the text encoder at batch 2; an end-to-end EF-DDPM inversion + prompt-to-prompt edit
+(--steps each, default 50) at 512² with images/minute. Prints one JSON object per line with --json (median of N runs, wall
 clock around each onnxruntime run, host↔device copies included), and ratios to the H100 anchors
 of DESIGN §8 (ratio < 1 = faster than the anchor). Defaults: cuda → fp16 fused; cpu → fp32.
 
@@ -40,6 +42,7 @@ export async function benchCommand(argv: readonly string[]): Promise<number> {
       runs: { type: 'string', default: '20' },
       warmup: { type: 'string', default: '3' },
       only: { type: 'string' },
+      steps: { type: 'string', default: '50' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -67,6 +70,13 @@ export async function benchCommand(argv: readonly string[]): Promise<number> {
   };
   if (values.json) process.stdout.write(`${JSON.stringify({ bench: 'reprise', ...meta })}\n`);
   else process.stdout.write(`reprise bench on ${device} (${size}, ${dtype}, ${lowering})\n`);
-  await benchModels({ device, dtype, lowering, size, runs, warmup, ...(values.only ? { only: new Set(values.only.split(',')) } : {}) }, print);
+  const only = values.only ? new Set(values.only.split(',')) : undefined;
+  await benchModels({ device, dtype, lowering, size, runs, warmup, ...(only ? { only } : {}) }, print);
+  if (!only || only.has('edit')) {
+    const e = await benchEndToEnd({ device, dtype, lowering, size, steps: Number(values.steps) });
+    const anchor = ANCHORS_H100_MS.targetEditEndToEnd;
+    const line = { name: 'edit_end_to_end', ...e, anchorMs: anchor, ratioToAnchor: comparable ? +(e.totalMs / anchor).toFixed(3) : null };
+    process.stdout.write(values.json ? `${JSON.stringify(line)}\n` : `${'edit_end_to_end'.padEnd(26)} ${String(e.totalMs).padStart(10)} ms  (${e.steps}+${e.steps} steps at ${e.imageSize}², ${e.imagesPerMinute} images/min, reconstruction exact: ${e.reconstructionExact})\n`);
+  }
   return 0;
 }

@@ -33,6 +33,8 @@ export interface RandomModelOptions {
   readonly unet?: Record<string, unknown>;
   /** VAE config overrides. */
   readonly vae?: Record<string, unknown>;
+  /** Text-encoder config overrides (e.g. the SD 1.5 CLIP ViT-L sizes). */
+  readonly textEncoder?: Record<string, unknown>;
   /** Scheduler config (default SD 1.x DDIM). */
   readonly scheduler?: Record<string, unknown>;
   /** Weight dtype on disk. */
@@ -69,6 +71,8 @@ export function writeRandomModel(dir: string, options: RandomModelOptions): stri
     bos_token_id: bos,
     eos_token_id: eos,
     pad_token_id: eos,
+    ...(options.textEncoder ?? {}),
+    ...(options.textEncoder ? { vocab_size: vocabSize, bos_token_id: bos, eos_token_id: eos, pad_token_id: eos } : {}),
   }, { seed: options.seed, dtype });
   writeRandomComponent(path.join(dir, 'unet'), 'unet', {
     _class_name: 'UNet2DConditionModel',
