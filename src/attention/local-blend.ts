@@ -60,8 +60,8 @@ function maxPool3(m: Float32Array, mh: number, mw: number): Float32Array {
   return out;
 }
 
-/** Nearest-neighbour upsampling as torch's F.interpolate(mode='nearest'): src = floor(dst · in/out). */
-function nearest(m: Float32Array, mh: number, mw: number, h: number, w: number): Float32Array {
+/** Nearest-neighbour resize [mh·mw] → [h·w] as torch's F.interpolate(mode='nearest'): src = floor(dst · in/out). */
+export function upsampleNearest(m: Float32Array, mh: number, mw: number, h: number, w: number): Float32Array {
   const out = new Float32Array(h * w);
   for (let y = 0; y < h; y++) {
     const sy = Math.min(mh - 1, Math.floor((y * mh) / h));
@@ -74,7 +74,7 @@ function thresholdMask(maps: Float32Array, tokens: number, size: MapSize, indice
   const [mh, mw] = dims(size);
   let m = wordMap(maps, tokens, mh * mw, indices);
   if (pool) m = maxPool3(m, mh, mw);
-  const up = nearest(m, mh, mw, h, w);
+  const up = upsampleNearest(m, mh, mw, h, w);
   let max = 0;
   for (const v of up) if (v > max) max = v;
   const out = new Uint8Array(h * w);

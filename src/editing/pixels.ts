@@ -7,6 +7,7 @@ import { applyResidual, maskToOriginal, pixelResidual, prepareForModel, quantize
 import type { ResizePolicy } from '../io/image/model-geometry.js';
 import type { RasterImage } from '../io/image/types.js';
 import type { PixelResidual } from '../inversion/record.js';
+import { upsampleNearest } from '../attention/local-blend.js';
 import { RepriseError } from '../errors.js';
 import type { DiffusionModel } from './model.js';
 
@@ -99,7 +100,7 @@ export async function decodeEdited(model: DiffusionModel, z: Float32Array, z0: F
   const edited = quantize(restoreFromModel(decoded.data as Float32Array, transform), transform);
   // Bilinear (not the image's lanczos) so the mask does not ring beyond one model pixel of its edge.
   const maskTransform = { ...transform, geometry: { ...transform.geometry, kernel: 'bilinear' as const } };
-  const m = maskToOriginal(upsampleMask(mask, shape[1], shape[2], H, W), maskTransform);
+  const m = maskToOriginal(upsampleNearest(mask, shape[1], shape[2], H, W), maskTransform);
   const c = original.channels;
   const out = original.data.slice();
   for (let p = 0; p < m.length; p++) {
@@ -120,14 +121,4 @@ export async function decodeWithoutResidual(model: DiffusionModel, z: Float32Arr
   if (!pixels) return plainImage(decoded.data as Float32Array, W, H);
   const transform = transformFromJson(pixels.transform);
   return quantize(restoreFromModel(decoded.data as Float32Array, transform), transform);
-}
-
-/** Nearest upsampling of a latent mask [h·w] to model pixels [H·W]. */
-function upsampleMask(mask: Float32Array, h: number, w: number, H: number, W: number): Float32Array {
-  const out = new Float32Array(H * W);
-  for (let y = 0; y < H; y++) {
-    const sy = Math.min(h - 1, Math.floor((y * h) / H));
-    for (let x = 0; x < W; x++) out[y * W + x] = mask[sy * w + Math.min(w - 1, Math.floor((x * w) / W))] as number;
-  }
-  return out;
 }
