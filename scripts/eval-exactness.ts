@@ -30,18 +30,10 @@ import { TextEncoderModel, UnetModel, VaeModel, type LoadOptions } from '../src/
 import { parseJsonWithNonFinite } from '../src/solvers/index.js';
 import { ClipTokenizer } from '../src/tokenizer/index.js';
 import { Random } from '../src/util/random.js';
+import { SD1_SCHEDULER_CONFIG } from '../src/models/random-model.js';
 
 /** The SD 1.x scheduler (DESIGN §3, fixture README), read as DDIM. */
-export const SD1_DDIM_SCHEDULER = {
-  _class_name: 'DDIMScheduler',
-  num_train_timesteps: 1000,
-  beta_start: 0.00085,
-  beta_end: 0.012,
-  beta_schedule: 'scaled_linear',
-  steps_offset: 1,
-  set_alpha_to_one: false,
-  clip_sample: false,
-} as const;
+export const SD1_DDIM_SCHEDULER = SD1_SCHEDULER_CONFIG;
 
 const PROMPT = 'a photograph of a cat sitting on a wooden bench';
 /** Weights up to this size are built in memory; larger ones go through the compiled-graph cache. */

@@ -9,19 +9,11 @@ import { openComponentWeights } from '../../src/models/folder.js';
 import { UnetModel } from '../../src/runtime/load.js';
 import { alphaBarAt } from '../../src/solvers/index.js';
 import { Random } from '../../src/util/random.js';
+import { SD1_SCHEDULER_CONFIG } from '../../src/models/random-model.js';
 import { fixturesDir, tinyUnetSd1 } from '../helpers.js';
 
 /** The SD 1.x scheduler config (fixture README), read as DDIM. */
-export const SD1_SCHEDULER = {
-  _class_name: 'DDIMScheduler',
-  num_train_timesteps: 1000,
-  beta_start: 0.00085,
-  beta_end: 0.012,
-  beta_schedule: 'scaled_linear',
-  steps_offset: 1,
-  set_alpha_to_one: false,
-  clip_sample: false,
-} as const;
+export const SD1_SCHEDULER = SD1_SCHEDULER_CONFIG;
 
 /** ‖a − b‖/‖b‖. */
 export function relError(a: ArrayLike<number>, b: ArrayLike<number>): number {
