@@ -7,13 +7,21 @@ export const DOCTOR_HELP = `Usage: reprise doctor [--json] [--device cpu|cuda]
 
 Checks onnxruntime-node, the CUDA provider library, CUDA and cuDNN libraries, the GPU, the
 image backends and the graph cache, and says what to do about anything missing.
-Exit code 0 when everything the chosen device needs (default cpu) is present, 1 otherwise.`;
+Exit code 0 when everything the chosen device needs (default cpu) is present, 1 otherwise.
+
+Examples:
+  reprise doctor
+  reprise doctor --device cuda --json`;
 
 export const INSTALL_CUDA_HELP = `Usage: reprise install-cuda-provider [--cuda 13|12]
 
 Installs onnxruntime's CUDA execution provider next to onnxruntime-node 1.29.0:
   --cuda 13 (default)  from the npm package com.github.asus4.onnxruntime.linux-x64-gpu@0.4.9
-  --cuda 12            with onnxruntime-node's own installer (needs access to its download host)`;
+  --cuda 12            with onnxruntime-node's own installer (needs access to its download host)
+
+Examples:
+  reprise install-cuda-provider
+  reprise install-cuda-provider --cuda 12 && reprise doctor --device cuda`;
 
 /** Runs `doctor`; returns the exit code. */
 export async function doctorCommand(argv: readonly string[]): Promise<number> {

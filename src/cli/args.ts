@@ -1,0 +1,177 @@
+/** Flag parsing shared by the commands: node:util parseArgs with usage errors, typed values, model loading flags. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { RepriseError } from '../errors.js';
+import { Pipeline } from '../editing/pipeline.js';
+import type { ModelLoadOptions } from '../editing/model.js';
+import { resolveDevice, type Device } from '../runtime/device.js';
+import { UsageError } from './errors.js';
+
+type OptionsConfig = NonNullable<ParseArgsConfig['options']>;
+type Parsed<O extends OptionsConfig> = ReturnType<typeof parseArgs<{ args: string[]; options: O; allowPositionals: true; strict: true }>>;
+
+/**
+ * Parses `argv` with the given options (positionals allowed); unknown flags, missing values and
+ * the like become a {@link UsageError} carrying `help`.
+ */
+export function parseFlags<const O extends OptionsConfig>(argv: readonly string[], options: O, help: string): Parsed<O> {
+  try {
+    return parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new UsageError((e as Error).message.replace(/\. To specify a positional argument.*$/s, '.'), help);
+  }
+}
+
+/** An integer flag in [min, max], or undefined when absent. */
+export function intFlag(value: string | undefined, flag: string, min: number, max: number, help: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${flag} must be a whole number from ${min} to ${max}, got "${value}"`, help);
+  return n;
+}
+
+/** A number flag in [min, max], or undefined when absent. */
+export function numberFlag(value: string | undefined, flag: string, min: number, max: number, help: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max) throw new UsageError(`--${flag} must be a number from ${min} to ${max}, got "${value}"`, help);
+  return n;
+}
+
+/** A flag restricted to `choices`, or undefined when absent. */
+export function choiceFlag<const T extends string>(value: string | undefined, flag: string, choices: readonly T[], help: string): T | undefined {
+  if (value === undefined) return undefined;
+  if (!(choices as readonly string[]).includes(value)) throw new UsageError(`--${flag} must be one of ${choices.join(', ')}; got "${value}"`, help);
+  return value as T;
+}
+
+/** Exactly one positional argument, named `what` in the error. */
+export function onePositional(positionals: readonly string[], what: string, help: string): string {
+  if (positionals.length === 0) throw new UsageError(`missing ${what}`, help);
+  if (positionals.length > 1) throw new UsageError(`expected one ${what}, got ${positionals.length} arguments: ${positionals.join(' ')}`, help);
+  return positionals[0] as string;
+}
+
+/** parseArgs options of the model flags every model command takes. */
+export const MODEL_FLAGS = {
+  model: { type: 'string', short: 'm' },
+  device: { type: 'string' },
+  dtype: { type: 'string' },
+  'no-cache': { type: 'boolean' },
+} as const;
+
+/** Help lines of {@link MODEL_FLAGS}. */
+export const MODEL_FLAGS_HELP = `  -m, --model <folder>   diffusers model folder (model_index.json, unet/, vae/, text_encoder/, tokenizer/, scheduler/)
+  --device cpu|cuda      execution device (default cpu)
+  --dtype fp32|fp16      weights and compute precision (default fp32 on cpu, fp16 on cuda)
+  --no-cache             build the ONNX graphs in memory instead of using the graph cache`;
+
+/** What the model flags resolve to. */
+export interface ModelFlags {
+  readonly folder: string;
+  readonly device: Device;
+  readonly load: ModelLoadOptions;
+}
+
+/** Checks the model flags (folder exists and looks like a diffusers folder, device usable, dtype valid). */
+export function modelFlags(values: { model?: string | undefined; device?: string | undefined; dtype?: string | undefined; 'no-cache'?: boolean | undefined }, help: string, fallbackModel?: string): ModelFlags {
+  const folder = values.model ?? fallbackModel;
+  if (folder === undefined) throw new UsageError('missing --model <folder> (a diffusers model folder)', help);
+  checkModelFolder(folder);
+  const device = resolveDevice(values.device ?? 'cpu');
+  const dtype = choiceFlag(values.dtype, 'dtype', ['fp32', 'fp16'], help) ?? (device === 'cuda' ? 'fp16' : 'fp32');
+  return { folder, device, load: { device, dtype, ...(values['no-cache'] ? { cache: false as const } : {}) } };
+}
+
+/** A clear error for a model folder that does not exist or is not a diffusers folder (before any loading). */
+export function checkModelFolder(folder: string): void {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(folder);
+  } catch {
+    throw new RepriseError('MODEL_FOLDER', `model folder not found: ${folder} (looked for ${path.resolve(folder)})`, {
+      hint: 'Pass --model with the path of a diffusers model folder (the one holding model_index.json).',
+    });
+  }
+  if (!st.isDirectory()) {
+    throw new RepriseError('MODEL_FOLDER', `--model ${folder} is a file, not a model folder`, { hint: 'Pass the folder holding model_index.json, unet/, vae/, text_encoder/, tokenizer/ and scheduler/.' });
+  }
+}
+
+/** Loads the pipeline of the model flags. */
+export function loadPipeline(flags: ModelFlags): Promise<Pipeline> {
+  return Pipeline.load(flags.folder, flags.load);
+}
+
+/** Whether `file` names an inversion record (by extension) rather than an image. */
+export function isRecordPath(file: string): boolean {
+  return file.toLowerCase().endsWith('.safetensors');
+}
+
+/** The file name stem: `photos/cat.jpg` → `cat`, `cat.inv.safetensors` → `cat`. */
+export function fileStem(file: string): string {
+  const base = path.basename(file);
+  const lower = base.toLowerCase();
+  for (const ext of ['.inv.safetensors', '.safetensors']) if (lower.endsWith(ext) && base.length > ext.length) return base.slice(0, -ext.length);
+  const ext = path.extname(base);
+  return ext !== '' && base.length > ext.length ? base.slice(0, -ext.length) : base;
+}
+
+/** Refuses an output path that is one of the inputs (never overwrite what is being read). */
+export function assertNotInput(output: string, inputs: readonly string[], help: string): void {
+  const real = (p: string): string => {
+    try {
+      return fs.realpathSync(p);
+    } catch {
+      return path.resolve(p);
+    }
+  };
+  const out = real(output);
+  for (const input of inputs) {
+    if (real(input) === out) throw new UsageError(`refusing to overwrite the input ${input} with an output; choose another output name`, help);
+  }
+}
+
+/** Refuses an output folder path that exists as a file (checked early; the folder is created when writing). */
+export function checkOutputFolder(dir: string): void {
+  let st: fs.Stats | undefined;
+  try {
+    st = fs.statSync(dir);
+  } catch {
+    return;
+  }
+  if (!st.isDirectory()) throw new RepriseError('RUNTIME_INPUT', `${dir} exists and is not a folder`, { hint: 'Choose an output folder.' });
+}
+
+/** Creates an output folder (and its parents) if missing. */
+export function ensureFolder(dir: string): void {
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw new RepriseError('RUNTIME_INPUT', `cannot create the output folder ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
+      hint: 'Choose an output folder you can write to.',
+      cause: e,
+    });
+  }
+  if (!fs.statSync(dir).isDirectory()) throw new RepriseError('RUNTIME_INPUT', `${dir} is not a folder`, { hint: 'Choose an output folder.' });
+}
+
+/** Checks the folder of an output file exists (so the error comes before hours of work, not after). */
+export function checkOutputFile(file: string): void {
+  const dir = path.dirname(path.resolve(file));
+  let st: fs.Stats | undefined;
+  try {
+    st = fs.statSync(dir);
+  } catch {
+    st = undefined;
+  }
+  if (st === undefined || !st.isDirectory()) {
+    throw new RepriseError('RUNTIME_INPUT', `cannot write ${file}: the folder ${dir} does not exist`, { hint: 'Create the folder first, or choose another output path.' });
+  }
+  try {
+    if (fs.statSync(file).isDirectory()) throw new RepriseError('RUNTIME_INPUT', `cannot write ${file}: a folder has that name`, { hint: 'Choose a file name that is not a folder.' });
+  } catch (e) {
+    if (e instanceof RepriseError) throw e;
+  }
+}
