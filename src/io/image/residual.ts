@@ -1,10 +1,11 @@
 /**
- * Pixel-exact reconstruction (DESIGN §4): the residual `r = x − q(restored)` is taken at the input's
+ * Pixel-exact reconstruction (DESIGN §4): the residual `r = x − restored` is taken at the input's
  * own size, layout and bit depth, after the model output has been mapped back to that geometry
- * (`restoreFromModel`), where `q` rounds and clamps to the sample range. `r` holds whole numbers (exact
- * in float32 for 8- and 16-bit samples), so `q(restored) + r = x` exactly — for any model output, not
- * only for images that already have the model's size. Edits add `r` back only where the edit mask is 0,
- * so untouched regions stay identical to the input.
+ * (`restoreFromModel`), *before* rounding. Adding it back, `q(restored' + r)` (q rounds and clamps)
+ * gives `x` exactly whenever the regenerated `restored'` is within half a sample step of the
+ * original `restored` — so a reconstruction whose latent differs from z0 by float noise (EF-DDPM's
+ * ~1e-9) still returns the input bit for bit, where an integer residual `x − q(restored)` would flip
+ * samples that sit on a rounding boundary. Non-finite restored samples are read as 0 both ways.
  */
 import { RepriseError } from '../../errors.js';
 import { maxSampleValue, quantizeSample } from './raster.js';
@@ -36,10 +37,13 @@ function output(layout: Layout, fill: (data: Uint8Array | Uint16Array, max: numb
  */
 export function pixelResidual(original: RasterImage, restored: Float32Array): Float32Array {
   if (restored.length !== original.data.length) throw lengthError('Restored pixel buffer', restored.length, original.data.length);
-  const max = maxSampleValue(original.bitDepth);
   const r = new Float32Array(restored.length);
-  for (let i = 0; i < r.length; i++) r[i] = (original.data[i] ?? 0) - quantizeSample(restored[i] ?? 0, max);
+  for (let i = 0; i < r.length; i++) r[i] = (original.data[i] ?? 0) - finite(restored[i]);
   return r;
+}
+
+function finite(v: number | undefined): number {
+  return v !== undefined && Number.isFinite(v) ? v : 0;
 }
 
 /** `q(restored) + residual`: the original image, bit for bit, when `residual` came from {@link pixelResidual}. */
@@ -48,15 +52,15 @@ export function applyResidual(restored: Float32Array, residual: Float32Array, tr
   if (restored.length !== n) throw lengthError('Restored pixel buffer', restored.length, n);
   if (residual.length !== n) throw lengthError('Residual', residual.length, n);
   return output(transform, (data, max) => {
-    for (let i = 0; i < n; i++) data[i] = quantizeSample(quantizeSample(restored[i] ?? 0, max) + (residual[i] ?? 0), max);
+    for (let i = 0; i < n; i++) data[i] = quantizeSample(finite(restored[i]) + (residual[i] ?? 0), max);
   });
 }
 
 /**
  * Adds the residual only where the mask (`width · height`, original geometry, 1 = edited) is 0:
- * per pixel, `round(q(restored) + (1 − m) · r)` with `m` clamped to [0, 1] (NaN read as 0). Unedited
- * pixels (m = 0) equal the original exactly, edited pixels (m = 1) equal `q(restored)`, and soft mask
- * values blend between them.
+ * per pixel, `q(m · q(restored) + (1 − m) · (restored + r))` with `m` clamped to [0, 1] (NaN read
+ * as 0). Unedited pixels (m = 0) equal the original exactly (when `restored` is the decode the
+ * residual was taken from), edited pixels (m = 1) equal `q(restored)`, and soft values blend.
  */
 export function applyResidualMasked(restored: Float32Array, residual: Float32Array, mask: Float32Array, transform: Layout): RasterImage {
   const n = samplesOf(transform);
@@ -72,7 +76,8 @@ export function applyResidualMasked(restored: Float32Array, residual: Float32Arr
       for (let k = 0; k < c; k++) {
         const i = p * c + k;
         const base = quantizeSample(restored[i] ?? 0, max);
-        data[i] = keep === 1 ? quantizeSample(base + (residual[i] ?? 0), max) : keep === 0 ? base : quantizeSample(base + keep * (residual[i] ?? 0), max);
+        const original = finite(restored[i]) + (residual[i] ?? 0);
+        data[i] = keep === 1 ? quantizeSample(original, max) : keep === 0 ? base : quantizeSample((1 - keep) * base + keep * original, max);
       }
     }
   });
