@@ -96,9 +96,12 @@ export class Pipeline {
     const tc = this.timestepCond(guidance);
     const inner = unetBranchPredictor(this.model.unet, plan, conds, tc ? { timestepCond: tc } : {});
     const total = plan.timesteps.length;
+    let last = -1;
     return async (latents, t, step) => {
       const r = await inner(latents, t, step);
-      o.onProgress?.({ phase, step: step + 1, total });
+      // EDICT evaluates twice per step: report each step once.
+      if (step !== last) o.onProgress?.({ phase, step: step + 1, total });
+      last = step;
       return r;
     };
   }

@@ -34,7 +34,7 @@ export function replacementMapper(tokenizer: AlignmentTokenizer, source: string,
   if (wordsX.length !== wordsY.length) {
     throw editError(
       `The replace edit needs prompts with the same number of words, but the source has ${wordsX.length} words and the target ${wordsY.length} ("${source}" → "${target}").`,
-      "Use the refine edit ({ kind: 'refine' }) when words are added or removed; replace swaps words at the same positions.",
+      "Use the refine edit (attention.edit: 'refine' in the API and job files, --edit refine on the CLI, { kind: 'refine' } for crossAttentionControls) when words are added or removed; replace swaps words at the same positions.",
     );
   }
   const changed = wordsY.flatMap((w, i) => (w !== wordsX[i] ? [i] : []));
