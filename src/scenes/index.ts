@@ -10,3 +10,4 @@ export * from './spec.js';
 export * from './random-scene.js';
 export * from './render.js';
 export * from './metrics.js';
+export * from './caption-vocab.js';
