@@ -210,8 +210,8 @@ class Ema:
     @torch.no_grad()
     def update(self, step):
         d = min(self.decay, (1 + step) / (10 + step))
-        for s, p in zip(self.shadow, self.params):
-            s.mul_(d).add_(p.detach().float(), alpha=1 - d)
+        torch._foreach_mul_(self.shadow, d)
+        torch._foreach_add_(self.shadow, [p.detach().float() for p in self.params], alpha=1 - d)
 
     @torch.no_grad()
     def copy_to(self):
@@ -219,16 +219,26 @@ class Ema:
             p.copy_(s)
 
 
-def train_unet(latent_mean, latent_std, scale, ids, flags, meta, device, seconds, batch, smoke):
+def load_weights(module, file):
+    module.load_state_dict({k: v.float() for k, v in st.load(file).items()}, strict=True)
+    return module
+
+
+def train_unet(latent_mean, latent_std, scale, ids, flags, meta, device, seconds, batch, smoke, resume=None, base_lr=3e-4):
     torch.manual_seed(2)
     n = ids.shape[0]
     text_cfg = dict(TEXT_CONFIG, vocab_size=meta["vocabSize"], bos_token_id=meta["bosId"], eos_token_id=meta["eosId"], pad_token_id=meta["eosId"])
-    unet = models.UNet2DConditionModel(UNET_CONFIG).to(device)
-    text = models.CLIPTextModel(text_cfg).to(device)
-    with torch.no_grad():
-        for name, p in text.named_parameters():
-            if name.endswith("token_embedding.weight") or name.endswith("position_embedding.weight"):
-                p.normal_(0, 0.02)
+    unet = models.UNet2DConditionModel(UNET_CONFIG)
+    text = models.CLIPTextModel(text_cfg)
+    if resume:
+        load_weights(unet, os.path.join(resume, "unet", "diffusion_pytorch_model.safetensors"))
+        load_weights(text, os.path.join(resume, "text_encoder", "model.safetensors"))
+    else:
+        with torch.no_grad():
+            for name, p in text.named_parameters():
+                if name.endswith("token_embedding.weight") or name.endswith("position_embedding.weight"):
+                    p.normal_(0, 0.02)
+    unet, text = unet.to(device), text.to(device)
     params = list(unet.parameters()) + list(text.parameters())
     opt = torch.optim.AdamW(params, lr=3e-4, weight_decay=1e-2)
     ema = Ema([unet, text], 0.999)
@@ -261,7 +271,7 @@ def train_unet(latent_mean, latent_std, scale, ids, flags, meta, device, seconds
         a = ac[t][:, None, None, None]
         zt = a.sqrt() * z0 + (1 - a).sqrt() * eps
         for g in opt.param_groups:
-            g["lr"] = lr_at(step, (time.time() - start) / seconds, 3e-4, 200)
+            g["lr"] = lr_at(step, (time.time() - start) / seconds, base_lr, 200)
         with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=amp):
             ctx, _, _ = text(cap)
             pred = unet(zt, t, ctx)
@@ -330,6 +340,8 @@ def main():
     ap.add_argument("--vae-batch", type=int, default=128)
     ap.add_argument("--unet-batch", type=int, default=256)
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    ap.add_argument("--resume", default=None, help="a folder this script exported: keep its VAE, continue its UNet and text encoder")
+    ap.add_argument("--lr", type=float, default=3e-4)
     ap.add_argument("--smoke", action="store_true", help="a few steps on a few images (checks the script, not the model)")
     args = ap.parse_args()
     device = torch.device(args.device)
@@ -341,10 +353,21 @@ def main():
     meta, images, ids, flags = load_data(args.data, 2048 if args.smoke else None)
     log(f"data: {images.shape[0]} scenes, vocab {meta['vocabSize']}, loaded in {time.time() - t0:.0f} s")
     images = images.to(device)
-    vae, vae_info = train_vae(images, device, args.vae_seconds, 8 if args.smoke else args.vae_batch, args.smoke)
+    if args.resume:
+        vae = load_weights(models.AutoencoderKL(VAE_CONFIG), os.path.join(args.resume, "vae", "diffusion_pytorch_model.safetensors")).to(device).eval()
+        with open(os.path.join(args.resume, "training.json")) as f:
+            previous = json.load(f)
+        vae_info = previous["vae"]
+        log(f"resuming {args.resume}: VAE kept, UNet and text encoder continue")
+    else:
+        previous = None
+        vae, vae_info = train_vae(images, device, args.vae_seconds, 8 if args.smoke else args.vae_batch, args.smoke)
     mean, std, scale = encode_all(vae, images, flags, device)
+    if args.resume:
+        with open(os.path.join(args.resume, "vae", "config.json")) as f:
+            scale = json.load(f)["scaling_factor"]  # the UNet was trained on latents of this scale
     log(f"latents {tuple(mean.shape)}, scaling_factor {scale:.5f}")
-    unet, text, text_cfg, unet_info = train_unet(mean, std, scale, ids, flags, meta, device, args.unet_seconds, 8 if args.smoke else args.unet_batch, args.smoke)
+    unet, text, text_cfg, unet_info = train_unet(mean, std, scale, ids, flags, meta, device, args.unet_seconds, 8 if args.smoke else args.unet_batch, args.smoke, args.resume, args.lr)
     info = {
         "device": torch.cuda.get_device_name(0) if device.type == "cuda" else "cpu",
         "torch": torch.__version__,
@@ -353,6 +376,7 @@ def main():
         "vae": vae_info,
         "unet_and_text_encoder": unet_info,
         "scaling_factor": scale,
+        "previous_runs": ([{k: v for k, v in previous.items() if k != "previous_runs"}] + previous.get("previous_runs", [])) if previous else [],
         "total_seconds": round(time.time() - t0, 1),
         "parameters": {
             "unet": sum(p.numel() for p in unet.parameters()),
