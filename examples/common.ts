@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { ensureDefaultModel } from '../src/models/default-model.js';
+import { bundledModelDir } from '../src/models/bundled-model.js';
 import { Pipeline, writeImage, type RasterImage } from '../src/index.js';
 
 /** What every example's `main()` accepts. */
@@ -86,7 +86,7 @@ export function checkOutsideMask(edited: RasterImage, input: RasterImage, mask: 
 
 /** Loads a model folder, or the embedded default model (generated on first use). */
 export async function loadPipeline(model?: string): Promise<Pipeline> {
-  return Pipeline.load(model ?? ensureDefaultModel());
+  return Pipeline.load(model ?? bundledModelDir());
 }
 
 /** Writes a PNG into `dir` and returns its path. */

@@ -21,7 +21,7 @@ export interface GenerateAndEditResult {
 export async function main(options: ExampleOptions): Promise<GenerateAndEditResult> {
   const log = options.log ?? console.log;
   const pipe = await loadPipeline(options.model);
-  const prompt = 'a red circle and a blue square';
+  const prompt = 'a red circle and a blue square on a yellow background';
   const samplers: { method: string; identical: boolean }[] = [];
 
   // DDIM: the record is z_T; EF-DDPM: z_T and every noise map; BDIA: the last latent pair.

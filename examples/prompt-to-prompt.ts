@@ -30,7 +30,7 @@ export async function main(options: ExampleOptions): Promise<PromptToPromptResul
   const [, h, w] = inv.latentShape;
 
   // Three word swaps (same word count → "replace" alignment), edited together: batch [source, t1, t2, t3].
-  const targets = ['a green circle and a blue square', 'a yellow circle and a blue square', 'a red circle and a green square'];
+  const targets = ['a green circle and a blue square on a yellow background', 'a purple circle and a blue square on a yellow background', 'a red circle and a green square on a yellow background'];
   const r = await pipe.edit(inv, {
     prompt: targets,
     attention: {

@@ -17,7 +17,7 @@ import { RepriseError } from '../src/errors.js';
 import { EDIT_EVAL_USAGE, EditEvalUsageError, parseEditEvalArgs } from '../src/eval/edits/args.js';
 import { hasErrors, reportJson, reportMarkdown } from '../src/eval/edits/report.js';
 import { runEditEval } from '../src/eval/edits/run.js';
-import { ensureDefaultModel } from '../src/models/default-model.js';
+import { bundledModelDir } from '../src/models/bundled-model.js';
 
 async function main(): Promise<number> {
   const args = parseEditEvalArgs(process.argv.slice(2));
@@ -26,7 +26,7 @@ async function main(): Promise<number> {
     return 0;
   }
   const log = args.quiet ? undefined : (line: string) => console.error(line);
-  const folder = args.model ?? ensureDefaultModel();
+  const folder = args.model ?? bundledModelDir();
   const t0 = performance.now();
   const pipe = await Pipeline.load(folder, { device: args.device, dtype: args.dtype });
   log?.(`model ${folder}${args.model === undefined ? ' (embedded default model)' : ''} loaded in ${((performance.now() - t0) / 1000).toFixed(2)} s`);

@@ -7,7 +7,7 @@
  *   npm run eval:samples -- [--n 100] [--seed 1000000] [--steps 30] [--guidance 6] [--size 64]
  *       [--model DIR] [--json] [--markdown FILE] [--pictures DIR]
  *
- * `--model` defaults to the embedded default model (ensureDefaultModel()). `--json` prints one
+ * `--model` defaults to the embedded default model (bundledModelDir()). `--json` prints one
  * JSON object (summaries and every image's verdict); otherwise a Markdown table, which
  * `--markdown FILE` also writes to a file. `--pictures DIR` writes samples.png (the first scenes'
  * ground truth above their generations) and samples.md (their captions and verdicts).
@@ -23,7 +23,7 @@ import { markdownReport, buildReport } from '../src/eval/samples/report.js';
 import { parseSampleEvalOptions } from '../src/eval/samples/options.js';
 import { writeSamplePictures } from '../src/eval/samples/pictures.js';
 import { pipelineGenerator, runSampleEval } from '../src/eval/samples/run.js';
-import { ensureDefaultModel } from '../src/models/default-model.js';
+import { bundledModelDir } from '../src/models/bundled-model.js';
 
 const USAGE =
   'usage: npm run eval:samples -- [--n N] [--seed S] [--steps K] [--guidance G] [--size PX] [--model DIR] [--json] [--markdown FILE] [--pictures DIR]';
@@ -80,7 +80,7 @@ async function main(): Promise<number> {
   };
 
   const t0 = performance.now();
-  const modelPath = values.model ?? ensureDefaultModel();
+  const modelPath = values.model ?? bundledModelDir();
   const pipe = await Pipeline.load(modelPath);
   const loadSeconds = (performance.now() - t0) / 1000;
   log(`model ${modelPath} loaded in ${loadSeconds.toFixed(2)} s; ${options.n} scenes × 2 captions, ${options.steps} DDIM steps, guidance ${options.guidance}, ${options.size}×${options.size}`);
