@@ -69,8 +69,12 @@ export function checkOutsideMask(edited: RasterImage, input: RasterImage, mask: 
     for (let x = 0; x < edited.width; x++) {
       const ly = Math.min(h - 1, Math.floor((y * h) / edited.height));
       const lx = Math.min(w - 1, Math.floor((x * w) / edited.width));
-      // Skip the mask's own cells and their neighbours (the mask is upsampled with a soft edge).
-      if (!(outside(ly, lx) && outside(ly - 1, lx) && outside(ly + 1, lx) && outside(ly, lx - 1) && outside(ly, lx + 1))) continue;
+      // Skip the mask's own cells and their 8 neighbours: the mask is upsampled with a soft
+      // (bilinear) edge, which reaches one latent cell further, diagonals included, when the
+      // picture is resampled to the model's size and back.
+      let skip = false;
+      for (let dy = -1; dy <= 1 && !skip; dy++) for (let dx = -1; dx <= 1 && !skip; dx++) skip = !outside(ly + dy, lx + dx);
+      if (skip) continue;
       checked++;
       for (let c = 0; c < edited.channels; c++) {
         const i = (y * edited.width + x) * edited.channels + c;

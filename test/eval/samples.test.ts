@@ -272,9 +272,9 @@ describe('end to end on the embedded default model (random weights)', () => {
   const cli = (args: string[], env: Record<string, string> = {}) =>
     spawnSync(process.execPath, [path.join(repoRoot, 'node_modules/tsx/dist/cli.mjs'), 'scripts/eval-samples.ts', ...args], { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, ...env } });
 
-  it('the CLI prints one JSON object and writes the Markdown table (default model from REPRISE_DEFAULT_MODEL_DIR)', () => {
+  it('the CLI prints one JSON object and writes the Markdown table (default model from REPRISE_MODEL_DIR)', () => {
     const md = path.join(tempDir('reprise-samples-cli-'), 'table.md');
-    const r = cli(['--n', '1', '--steps', '2', '--json', '--markdown', md], { REPRISE_DEFAULT_MODEL_DIR: model });
+    const r = cli(['--n', '1', '--steps', '2', '--json', '--markdown', md], { REPRISE_MODEL_DIR: model });
     expect(r.status, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout) as ReturnType<typeof buildReport>;
     expect(report.model).toMatchObject({ path: model, defaultModel: true });
