@@ -40,6 +40,7 @@ async function main(): Promise<number> {
     kinds: args.kinds,
     blend: args.blend,
     reweight: args.reweight,
+    ...(args.guidance !== undefined ? { guidance: args.guidance } : {}),
     margin: args.margin,
     ...(args.pictures !== undefined ? { pictures: { dir: args.pictures, scenes: args.pictureScenes } } : {}),
     ...(log ? { log } : {}),

@@ -23,6 +23,7 @@ Edit-quality benchmark on rendered scenes with known answers (docs/edit-quality.
   --model-size PX     resize.size of Pipeline.invert (default: the model's native size)
   --methods LIST      comma-separated inversion methods (default ${EVAL_METHODS.join(',')})
   --edits LIST        comma-separated edit types (default ${EDIT_KINDS.join(',')})
+  --guidance W       classifier-free guidance of the edits (default: the pipeline's per method)
   --blend-threshold T local-blend threshold (default 0.3, the reference's for trained models)
   --blend-start F     fraction of the steps before blending starts (default 0.2)
   --no-blend          edit without local blend
@@ -56,6 +57,7 @@ export interface EditEvalArgs {
   readonly kinds: readonly EditKind[];
   readonly blend: { readonly threshold: number; readonly start: number } | false;
   readonly reweight: number;
+  readonly guidance?: number;
   readonly margin: number;
   readonly device: (typeof DEVICES)[number];
   readonly dtype: 'fp32' | 'fp16';
@@ -106,6 +108,7 @@ const schema = z.strictObject({
   'blend-start': num(0, 1).default(0.2),
   'no-blend': z.boolean().default(false),
   reweight: num(-100, 100).default(2),
+  guidance: num(0, 50).optional(),
   margin: int(0, 64).default(2),
   device: z.enum(DEVICES, { error: `must be one of ${DEVICES.join(', ')}` }).default('cpu'),
   dtype: z.enum(['fp32', 'fp16'], { error: 'must be fp32 or fp16' }).default('fp32'),
@@ -133,7 +136,7 @@ export function parseEditEvalArgs(argv: readonly string[]): EditEvalArgs {
       allowPositionals: false,
       options: {
         help: bool, scenes: str, seed: str, steps: str, model: str, size: str, 'model-size': str, methods: str, edits: str,
-        'blend-threshold': str, 'blend-start': str, 'no-blend': bool, reweight: str, margin: str, device: str, dtype: str,
+        'blend-threshold': str, 'blend-start': str, 'no-blend': bool, reweight: str, guidance: str, margin: str, device: str, dtype: str,
         json: bool, markdown: str, pictures: str, 'picture-scenes': str, quiet: bool,
       },
     }));
@@ -157,6 +160,7 @@ export function parseEditEvalArgs(argv: readonly string[]): EditEvalArgs {
     kinds: v.edits ?? EDIT_KINDS,
     blend: v['no-blend'] ? false : { threshold: v['blend-threshold'], start: v['blend-start'] },
     reweight: v.reweight,
+    ...(v.guidance !== undefined ? { guidance: v.guidance } : {}),
     margin: v.margin,
     device: v.device,
     dtype: v.dtype,

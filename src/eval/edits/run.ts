@@ -37,6 +37,8 @@ export interface EditEvalOptions {
   readonly kinds?: readonly EditKind[];
   /** Local blend of the cases (default {@link DEFAULT_BLEND}); `false` disables it. */
   readonly blend?: BlendSettings | false;
+  /** Classifier-free guidance of every edit (default: the pipeline's, per method). */
+  readonly guidance?: number;
   /** Weight of the reweight edit (default 2). */
   readonly reweight?: number;
   /** Edge band of the measurements in pixels (default 2). */
@@ -146,7 +148,7 @@ export async function runEditEval(pipe: Pipeline, options: EditEvalOptions): Pro
     const [c] = buildEditCases(spec, first, { blend, reweight, kinds });
     try {
       const inv = await pipe.invert(source.image, { prompt: source.caption, method: 'ddim', steps: 1, ...resize });
-      if (c) await pipe.edit(inv, { prompt: c.targetCaption, attention: c.attention });
+      if (c) await pipe.edit(inv, { prompt: c.targetCaption, attention: c.attention, ...(options.guidance !== undefined ? { guidance: options.guidance } : {}) });
       warmupSeconds = seconds(t0);
       log(`warm-up (1-step inversion and edit, not counted) ${seconds(t0).toFixed(2)} s`);
     } catch (e) {
@@ -197,7 +199,7 @@ export async function runEditEval(pipe: Pipeline, options: EditEvalOptions): Pro
       for (const [i, c] of cases.entries()) {
         const t1 = performance.now();
         try {
-          const r = await pipe.edit(inv, { prompt: c.targetCaption, attention: c.attention });
+          const r = await pipe.edit(inv, { prompt: c.targetCaption, attention: c.attention, ...(options.guidance !== undefined ? { guidance: options.guidance } : {}) });
           const editSeconds = seconds(t1);
           const edited = r.images[0];
           if (edited === undefined) throw new Error('the edit returned no image');
