@@ -25,7 +25,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { SCENE_PATH, SCENE_PROMPT, SCENE_SPEC } from '../examples/make-scene.js';
-import { dominantColour, psnr, renderScene } from '../src/scenes/index.js';
+import { dilateMask, dominantColour, invertMask, psnr, renderScene } from '../src/scenes/index.js';
 import { checkOutsideMask, compareImages, type ImageComparison } from '../examples/common.js';
 import { Pipeline, imageGrid, readImage, saveInversion, writeImage, type Inversion, type RasterImage } from '../src/index.js';
 import { bundledModelDir } from '../src/models/bundled-model.js';
@@ -90,25 +90,6 @@ const EDIT_GUIDANCE = 3;
 
 /** Least PSNR (dB) the edit must keep outside the circle: the square and the background stay. */
 const MIN_PSNR_OUTSIDE = 20;
-
-function dilateMask(mask: Uint8Array, w: number, h: number, r: number): Uint8Array {
-  const out = new Uint8Array(mask.length);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      if (mask[y * w + x] !== 1) continue;
-      for (let dy = -r; dy <= r; dy++) for (let dx = -r; dx <= r; dx++) {
-        const yy = y + dy;
-        const xx = x + dx;
-        if (yy >= 0 && yy < h && xx >= 0 && xx < w) out[yy * w + xx] = 1;
-      }
-    }
-  }
-  return out;
-}
-
-function invertMask(mask: Uint8Array): Uint8Array {
-  return mask.map((v) => 1 - v);
-}
 
 /** Width of the description column of the report. */
 const W = 42;
@@ -217,11 +198,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   if (useDefault && edited.width === image.width && edited.height === image.height) {
     // The known answer: the renderer's masks of the source scene say where the circle and the square are.
     const [circleMask, squareMask] = renderScene(SCENE_SPEC, image.width).masks;
-    const outsideCircle = invertMask(dilateMask(circleMask as Uint8Array, image.width, image.height, 2));
+    const outsideCircle = invertMask(dilateMask(circleMask as Uint8Array, image.width, 2));
+    const editedRgb = toRgb(edited);
     colours = {
-      circle: dominantColour(toRgb(edited), circleMask as Uint8Array),
-      square: dominantColour(toRgb(edited), squareMask as Uint8Array),
-      psnrOutsideCircle: Math.round(psnr(toRgb(edited), toRgb(image), outsideCircle) * 100) / 100,
+      circle: dominantColour(editedRgb, circleMask as Uint8Array),
+      square: dominantColour(editedRgb, squareMask as Uint8Array),
+      psnrOutsideCircle: Math.round(psnr(editedRgb, toRgb(image), outsideCircle) * 100) / 100,
     };
     const ok = colours.circle === 'green' && colours.square === 'blue';
     log(`             the circle is now ${colours.circle}, the square ${colours.square}  ${ok ? '✔' : '✘ (expected green and blue)'}`);

@@ -26,6 +26,7 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import models  # noqa: E402
 import safetensors_io as st  # noqa: E402
+from check_fixtures import load_component  # noqa: E402
 
 CAPTIONS = [
     "a red circle and a blue square on a yellow background",
@@ -48,11 +49,8 @@ except Exception:  # noqa: BLE001
 
 
 def load(folder, cls, weights):
-    with open(os.path.join(folder, "config.json")) as f:
-        cfg = json.load(f)
-    m = cls(cfg)
-    m.load_state_dict({k: v.float() for k, v in st.load(os.path.join(folder, weights)).items()}, strict=True)
-    return m.eval(), cfg
+    m = load_component(folder, cls, weights)
+    return m, m.config
 
 
 def simple_ids(model_dir, texts):

@@ -11,3 +11,5 @@ export * from './random-scene.js';
 export * from './render.js';
 export * from './metrics.js';
 export * from './caption-vocab.js';
+export * from './masks.js';
+export * from './palette.js';

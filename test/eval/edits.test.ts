@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Pipeline } from '../../src/editing/pipeline.js';
 import { EDIT_EVAL_USAGE, EditEvalUsageError, parseEditEvalArgs } from '../../src/eval/edits/args.js';
 import { buildEditCases, captionWord, changedWords, EDIT_KINDS, type EditCase } from '../../src/eval/edits/cases.js';
-import { dilateMask, discMask, erodeMask, maskArea } from '../../src/eval/edits/masks.js';
+import { dilateMask, discMask, erodeMask, maskArea } from '../../src/scenes/masks.js';
 import { editRegions, measureEdit } from '../../src/eval/edits/measure.js';
 import { hasErrors, PSNR_CAP_DB, reportJson, reportMarkdown, summarize } from '../../src/eval/edits/report.js';
 import { EVAL_METHODS, runEditEval, type EditEvalReport, type EditRow } from '../../src/eval/edits/run.js';

@@ -3,7 +3,6 @@
  * edit cases built from a scene spec, their metrics, the benchmark loop, pictures and reports.
  */
 export * from './cases.js';
-export * from './masks.js';
 export * from './measure.js';
 export * from './pictures.js';
 export * from './report.js';

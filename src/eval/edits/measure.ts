@@ -20,10 +20,11 @@
 import type { RasterImage } from '../../io/image/types.js';
 import { colourMask, detectShape, dominantColour, maskIoU, psnr, ssim } from '../../scenes/metrics.js';
 import { placeObjects } from '../../scenes/spec.js';
-import { COLOURS, colourDistance2, textureShade, type ColourName, type Rgb, type ShapeName } from '../../scenes/vocabulary.js';
+import type { ColourName, ShapeName } from '../../scenes/vocabulary.js';
+import { colourLabels, labelMask } from '../../scenes/palette.js';
 import type { SceneBackground } from '../../scenes/spec.js';
 import type { EditCase } from './cases.js';
-import { dilateMask, discMask, erodeMask, intersectMasks, invertMask, maskArea, unionMasks } from './masks.js';
+import { dilateMask, discMask, erodeMask, intersectMasks, invertMask, maskArea, unionMasks } from '../../scenes/masks.js';
 
 /** What the metrics need of a rendered scene (a `RenderedScene` fits). */
 export interface SceneRender {
@@ -96,20 +97,8 @@ export function editRegions(c: EditCase, source: SceneRender, expected: SceneRen
  * otherwise read as brown).
  */
 export function objectColourMask(image: RasterImage, colour: ColourName, background?: SceneBackground): Uint8Array {
-  const mask = colourMask(image, colour);
-  if (background === undefined || background.texture === 'plain') return mask;
-  const shade = textureShade(COLOURS[background.colour]);
-  const target = COLOURS[colour];
-  const ch = image.channels;
-  const scale = image.bitDepth === 16 ? 1 / 257 : 1;
-  for (let p = 0; p < mask.length; p++) {
-    if (mask[p] === 0) continue;
-    const o = p * ch;
-    const r = (image.data[o] as number) * scale;
-    const rgb: Rgb = ch >= 3 ? [r, (image.data[o + 1] as number) * scale, (image.data[o + 2] as number) * scale] : [r, r, r];
-    if (colourDistance2(rgb, shade) < colourDistance2(rgb, target)) mask[p] = 0;
-  }
-  return mask;
+  if (background === undefined || background.texture === 'plain') return colourMask(image, colour);
+  return labelMask(colourLabels(image, background), colour);
 }
 
 /**

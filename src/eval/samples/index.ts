@@ -5,7 +5,6 @@
 export * from './judge.js';
 export * from './masks.js';
 export * from './options.js';
-export * from './palette.js';
 export * from './pictures.js';
 export * from './report.js';
 export * from './run.js';

@@ -10,8 +10,9 @@ import { detectShape, maskIoU, psnr } from '../../scenes/metrics.js';
 import { renderScene, type RenderedScene } from '../../scenes/render.js';
 import type { SceneSpec } from '../../scenes/spec.js';
 import { COLOUR_NAMES, POSITIONS, SIZE_NAMES, SIZE_RADIUS, positionName, type ColourName, type PositionName, type ShapeName } from '../../scenes/vocabulary.js';
-import { countPixels, dilateUnion, largestComponent, type Component } from './masks.js';
-import { colourLabels, labelMask } from './palette.js';
+import { maskArea } from '../../scenes/masks.js';
+import { dilateUnion, largestComponent, type Component } from './masks.js';
+import { colourLabels, labelMask } from '../../scenes/palette.js';
 
 /** Options of {@link judgeSample}. */
 export interface JudgeOptions {
@@ -163,7 +164,7 @@ export function judgeSample(image: RasterImage, spec: SceneSpec, options: JudgeO
   const found: Uint8Array[] = [];
   const objects = spec.objects.map((obj, k): ObjectVerdict => {
     const expected = truth.masks[k] as Uint8Array;
-    const expectedArea = countPixels(expected);
+    const expectedArea = maskArea(expected);
     const position = positionName(obj.x, obj.y);
     const referenceArea = sizes ? expectedArea : smallestArea(obj.shape, size);
     const comp = largestComponent(labelMask(labels, obj.colour), size, size);

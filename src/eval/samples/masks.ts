@@ -2,30 +2,11 @@
  * Binary masks of the sample-quality judge: `width · height` bytes, row-major, non-zero = inside
  * (the layout of the scene renderer's masks).
  */
-
-/** Pixels set in `mask`. */
-export function countPixels(mask: Uint8Array): number {
-  let n = 0;
-  for (let i = 0; i < mask.length; i++) if (mask[i] !== 0) n++;
-  return n;
-}
+import { dilateMask, unionMasks } from '../../scenes/masks.js';
 
 /** Every pixel within `radius` pixels (square window, Chebyshev distance) of a set pixel of any of `masks`. */
 export function dilateUnion(masks: readonly Uint8Array[], width: number, height: number, radius: number): Uint8Array {
-  const out = new Uint8Array(width * height);
-  for (const mask of masks) {
-    for (let y = 0; y < height; y++) {
-      for (let x = 0; x < width; x++) {
-        if (mask[y * width + x] === 0) continue;
-        const y0 = Math.max(0, y - radius);
-        const y1 = Math.min(height - 1, y + radius);
-        const x0 = Math.max(0, x - radius);
-        const x1 = Math.min(width - 1, x + radius);
-        for (let yy = y0; yy <= y1; yy++) out.fill(1, yy * width + x0, yy * width + x1 + 1);
-      }
-    }
-  }
-  return out;
+  return dilateMask(unionMasks(masks, width * height), width, radius);
 }
 
 /** The largest 4-connected component of a mask. */

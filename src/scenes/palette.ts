@@ -1,13 +1,13 @@
 /**
- * Per-pixel colour names for judging a generated image against a scene: each pixel gets the
+ * Per-pixel colour names for judging a generated or edited image against a scene: each pixel gets the
  * named colour nearest to it (Euclidean, 8-bit sRGB). A textured background's second tone
  * ({@link textureShade}) counts as the background's own colour: the renderer draws it, so a pixel
  * of that tone is background, not the named colour that happens to lie nearest (black's shade is
  * nearest brown, for example).
  */
-import type { RasterImage } from '../../io/image/types.js';
-import type { SceneBackground } from '../../scenes/spec.js';
-import { COLOUR_NAMES, COLOURS, colourDistance2, textureShade, type ColourName, type Rgb } from '../../scenes/vocabulary.js';
+import type { RasterImage } from '../io/image/types.js';
+import type { SceneBackground } from './spec.js';
+import { COLOUR_NAMES, COLOURS, colourDistance2, textureShade, type ColourName, type Rgb } from './vocabulary.js';
 
 interface PaletteEntry {
   readonly rgb: Rgb;

@@ -1,6 +1,6 @@
 /**
- * Binary masks for the edit-quality benchmark: `width · height` bytes, row-major, 1 = inside
- * (the layout of the scene renderer's masks). Dilation and erosion use a square window, so a
+ * Binary mask operations on the scene renderer's mask layout: `width · height` bytes, row-major,
+ * 1 = inside. Used by the evaluation scripts and the demo. Dilation and erosion use a square window, so a
  * margin of 1 px also reaches the diagonal neighbours.
  */
 
