@@ -7,6 +7,7 @@ import { Pipeline } from '../editing/pipeline.js';
 import type { ModelLoadOptions } from '../editing/model.js';
 import { resolveDevice, type Device } from '../runtime/device.js';
 import { UsageError } from './errors.js';
+import { ignoredComponentsNote } from '../models/hub-folder.js';
 
 type OptionsConfig = NonNullable<ParseArgsConfig['options']>;
 type Parsed<O extends OptionsConfig> = ReturnType<typeof parseArgs<{ args: string[]; options: O; allowPositionals: true; strict: true }>>;
@@ -101,6 +102,8 @@ export function checkModelFolder(folder: string): void {
 
 /** Loads the pipeline of the model flags. */
 export function loadPipeline(flags: ModelFlags): Promise<Pipeline> {
+  const note = ignoredComponentsNote(flags.folder);
+  if (note !== undefined) process.stderr.write(`${note}\n`);
   return Pipeline.load(flags.folder, flags.load);
 }
 

@@ -68,6 +68,8 @@ export function openComponentWeights(dir: string, options: { variant?: string } 
     const single = `${base}${variant}.safetensors`;
     if (entries.includes(single)) return openSafetensors(path.join(dir, single));
   }
+  // An fp16-only folder (the hub's `*.fp16.safetensors` alone) loads without naming the variant.
+  if (!variant && entries.some((f) => /\.fp16\.safetensors(\.index\.json)?$/.test(f))) return openComponentWeights(dir, { variant: 'fp16' });
   const candidates = entries.filter((f) => f.endsWith('.safetensors') && !f.startsWith('reference'));
   if (candidates.length === 1 && !variant) return openSafetensors(path.join(dir, candidates[0] as string));
   const pickles = entries.filter((f) => PICKLE.test(f));
