@@ -7,10 +7,11 @@ import { assertNotInput, checkOutputFile, fileStem, loadPipeline, MODEL_FLAGS, M
 import { printJson, runCommand } from './command.js';
 import { EXIT } from './errors.js';
 import { ProgressBar } from './progress.js';
+import { workingSizeLine } from '../editing/working-size.js';
 import { INVERT_FLAGS, INVERT_FLAGS_HELP, invertOptionsFromFlags } from './source.js';
 
 export const INVERT_HELP = `Usage: reprise invert <image> --model <folder> [--prompt P] [--method M] [--steps N] [--guidance W]
-                     [--seed S] [--resize fit|crop|pad] [--size N] [--no-residual] [--out FILE] [--json]
+                     [--seed S] [--resize fit|crop|pad] [--size N | --native] [--no-residual] [--out FILE] [--json]
 
 Inverts an image (PNG, JPEG, WebP, GIF, BMP, TIFF) into an inversion record: one .safetensors
 file holding everything needed to regenerate it (bit-identical with the residual, the default)
@@ -50,6 +51,7 @@ export function invertCommand(argv: readonly string[]): Promise<number> {
     const record = await pipe.invert(image, { ...options, onProgress: bar.pipeline() });
     saveInversion(out, record);
     bar.done();
+    const working = workingSizeLine(image, record.latentShape, pipe.model.vaeScaleFactor);
     const result = {
       ok: true,
       command: 'invert',
@@ -65,11 +67,12 @@ export function invertCommand(argv: readonly string[]): Promise<number> {
       width: image.width,
       height: image.height,
       latentShape: [...record.latentShape],
+      workingSize: [record.latentShape[2] * pipe.model.vaeScaleFactor, record.latentShape[1] * pipe.model.vaeScaleFactor],
       residual: record.pixels !== undefined,
       seconds: +((performance.now() - t0) / 1000).toFixed(3),
     };
     if (values.json) printJson(result);
-    else process.stdout.write(`Wrote ${out} (${record.method}, ${record.schedule.steps} steps, ${image.width}×${image.height}${result.residual ? ', with the pixel residual' : ', no pixel residual'}).\n`);
+    else process.stdout.write(`Wrote ${out} (${record.method}, ${record.schedule.steps} steps, ${image.width}×${image.height}${result.residual ? ', with the pixel residual' : ', no pixel residual'}).\n${working}\n`);
     return EXIT.ok;
   });
 }

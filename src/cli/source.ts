@@ -12,6 +12,7 @@ import { loadInversion, type Inversion } from '../inversion/record.js';
 import { choiceFlag, intFlag, isRecordPath, numberFlag } from './args.js';
 import { UsageError } from './errors.js';
 import type { ProgressBar } from './progress.js';
+import { workingSizeLine } from '../editing/working-size.js';
 
 /** parseArgs options of the inversion flags. */
 export const INVERT_FLAGS = {
@@ -22,6 +23,7 @@ export const INVERT_FLAGS = {
   seed: { type: 'string' },
   resize: { type: 'string' },
   size: { type: 'string' },
+  native: { type: 'boolean' },
   'no-residual': { type: 'boolean' },
 } as const;
 
@@ -32,7 +34,9 @@ export const INVERT_FLAGS_HELP = `  -p, --prompt <text>    prompt describing the
   --steps <n>            sampling steps, 1–1000 (default 50; 8 for LCM models)
   --seed <n>             seed of EF-DDPM's draws and DDCM's noise (default 0)
   --resize fit|crop|pad  how the image is fitted to the model's size multiple (default fit)
-  --size <n>             longest side (fit/pad) or square side (crop) in pixels (default the model's native size)
+  --size <n>             longest side (fit/pad) or square side (crop) in pixels the model works at
+                         (default the model's size: UNet sample_size × VAE factor, 512 for SD 1.5)
+  --native               invert at the input's own size (rounded to the UNet's multiple) instead
   --no-residual          do not store the VAE residual (smaller record; reconstruction is then not bit-identical)`;
 
 type InvertFlagValues = { readonly [K in keyof typeof INVERT_FLAGS]?: (typeof INVERT_FLAGS)[K]['type'] extends 'boolean' ? boolean | undefined : string | undefined };
@@ -44,7 +48,9 @@ export function invertOptionsFromFlags(values: InvertFlagValues, guidance: strin
   const seed = intFlag(values.seed, 'seed', 0, 2 ** 32 - 1, help);
   const g = numberFlag(guidance, guidanceFlag, 0, 50, help);
   const policy = choiceFlag(values.resize, 'resize', ['fit', 'crop', 'pad'], help);
-  const size = intFlag(values.size, 'size', 8, 16384, help);
+  const given = intFlag(values.size, 'size', 8, 16384, help);
+  if (values.native && given !== undefined) throw new UsageError('--native and --size exclude each other (--native keeps the input\'s size)', help);
+  const size = values.native ? ('input' as const) : given;
   if (seed !== undefined && method !== undefined && method !== 'ef-ddpm' && method !== 'ddcm') {
     throw new UsageError(`--seed applies to the ef-ddpm and ddcm methods, not ${method}`, help);
   }
@@ -97,5 +103,6 @@ export async function sourceInversion(input: SourceInput, pipe: Pipeline, modelF
     return input.record;
   }
   const inv = await pipe.invert(input.image, { ...options, onProgress: bar.pipeline() });
+  process.stderr.write(`${workingSizeLine(input.image, inv.latentShape, pipe.model.vaeScaleFactor)}\n`);
   return inv;
 }

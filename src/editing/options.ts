@@ -16,8 +16,8 @@ const seed = z.number().int().min(0).max(2 ** 32 - 1);
 /** How an input image is fitted to the model's size multiple. */
 export const resizeSchema = z.strictObject({
   policy: z.enum(['fit', 'crop', 'pad']).default('fit'),
-  /** Longest side (fit/pad) or square side (crop/pad); default the model's native size. */
-  size: z.number().int().positive().optional(),
+  /** Longest side (fit/pad) or square side (crop/pad); 'input' keeps the input's size; default the model's working size (editing/working-size.ts). */
+  size: z.union([z.number().int().positive(), z.literal('input')]).optional(),
 });
 
 /** Options of `Pipeline.invert`. */

@@ -14,7 +14,7 @@ import { ControlledUnetModel } from '../attention/controlled-unet.js';
 import { heatmapGrid, tokenHeatmaps, type TokenHeatmap } from '../attention/heatmaps.js';
 import type { UserMask } from '../attention/local-blend.js';
 import { RepriseError } from '../errors.js';
-import { prepareForModel } from '../io/image/tensor.js';
+import { toModelGeometry, type GeometryPlan } from '../io/image/model-geometry.js';
 import type { RasterImage } from '../io/image/types.js';
 import type { InversionOptions } from '../inversion/options.js';
 import { samplingPlanFromConfig } from '../inversion/plan.js';
@@ -25,6 +25,7 @@ import type { BranchConditioning, BranchPredict, SamplingPlan } from '../inversi
 import { guidanceScaleEmbedding } from '../solvers/index.js';
 import { attentionLayerInfo, buildAttentionPlan, buildLocalBlend, chooseMapSize, storeLayers } from './attention-setup.js';
 import { runEditLoop } from './edit-loop.js';
+import { checkMemory } from './memory-estimate.js';
 import { generateLatent } from './generate.js';
 import { DiffusionModel, type ModelLoadOptions } from './model.js';
 import { attentionOptionsSchema, editOptionsSchema, generateOptionsSchema, invertOptionsSchema, parseOptions, type EditOptions, type GenerateOptions, type InvertOptions } from './options.js';
@@ -181,6 +182,7 @@ export class Pipeline {
       guidance: this.cfg(guidance),
     }));
     const steps = plan.timesteps.length;
+    checkMemory(this.model, H, W, 2 * (targets.length + 1), `An edit with ${targets.length} target(s)`);
     const baseUnet = await this.model.controlledUnet(targets.length);
     const layers = attentionLayerInfo(baseUnet.config, baseUnet.graph.attentionLayers, H, W);
     const mapSize = chooseMapSize(layers, o.attention.resolution);
@@ -223,20 +225,22 @@ export class Pipeline {
     if (!info || info.width !== image.width || info.height !== image.height) {
       throw new RepriseError('RUNTIME_INPUT', `the mask must have the input image's size${info ? ` (${info.width}×${info.height})` : ''}, got ${image.width}×${image.height}`, { hint: 'Draw the mask on the original image (white = edit).' });
     }
-    const t = inv.pixels?.transform as { geometry: { policy: 'fit' | 'crop' | 'pad'; modelWidth: number; modelHeight: number } };
+    const t = inv.pixels?.transform as { geometry: GeometryPlan };
     const [, h, w] = inv.latentShape;
     const f = t.geometry.modelWidth / w;
-    const prepared = prepareForModel(image, { multiple: f, policy: t.geometry.policy, targetSize: Math.max(t.geometry.modelWidth, t.geometry.modelHeight) });
-    const n = prepared.width * prepared.height;
+    // The record's own geometry (whatever multiple and size it was made with) maps the mask onto the model canvas.
+    const gray = new Float32Array(image.width * image.height);
+    const c = image.channels;
+    const max = image.bitDepth === 16 ? 65535 : 255;
+    for (let p = 0; p < gray.length; p++) gray[p] = ((image.data[p * c] as number) + (image.data[p * c + (c >= 3 ? 1 : 0)] as number) + (image.data[p * c + (c >= 3 ? 2 : 0)] as number)) / (3 * max);
+    const canvas = toModelGeometry(gray, 1, t.geometry);
+    const W = t.geometry.modelWidth;
     const out = new Float32Array(h * w);
     for (let y = 0; y < h; y++) {
       for (let x = 0; x < w; x++) {
         let s = 0;
-        for (let dy = 0; dy < f; dy++) for (let dx = 0; dx < f; dx++) {
-          const i = (y * f + dy) * prepared.width + (x * f + dx);
-          s += ((prepared.tensor[i] as number) + (prepared.tensor[n + i] as number) + (prepared.tensor[2 * n + i] as number)) / 3;
-        }
-        out[y * w + x] = s / (f * f) > 0 ? 1 : 0;
+        for (let dy = 0; dy < f; dy++) for (let dx = 0; dx < f; dx++) s += canvas[(y * f + dy) * W + (x * f + dx)] as number;
+        out[y * w + x] = s / (f * f) > 0.5 ? 1 : 0; // white (edit) where the cell is brighter than mid-grey
       }
     }
     return { mask: out, mode };

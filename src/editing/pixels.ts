@@ -10,12 +10,14 @@ import type { PixelResidual } from '../inversion/record.js';
 import { upsampleNearest } from '../attention/local-blend.js';
 import { RepriseError } from '../errors.js';
 import type { DiffusionModel } from './model.js';
+import { checkMemory } from './memory-estimate.js';
+import { targetSide, unetMultiple, workingGeometry, type WorkingSizeRequest } from './working-size.js';
 
 /** How an input image is fitted to the model. */
 export interface ResizeOptions {
   readonly policy: ResizePolicy;
-  /** Longest side (fit/pad) or square side (crop/pad) in pixels; default the model's native size. */
-  readonly size?: number;
+  /** Longest side (fit/pad) or square side (crop/pad) in pixels, or 'input' for the input's own size; default the model's working size. */
+  readonly size?: WorkingSizeRequest;
 }
 
 /** A model transform as plain JSON (alpha samples base64-encoded). */
@@ -41,7 +43,10 @@ function transformFromJson(j: unknown): ModelTransform {
 
 /** The image as the model's input tensor, its latent z0, and (optionally) the residual record. */
 export async function encodeImage(model: DiffusionModel, image: RasterImage, resize: ResizeOptions, withResidual: boolean): Promise<{ z0: Float32Array; shape: [number, number, number]; pixels?: PixelResidual }> {
-  const prepared = prepareForModel(image, { multiple: model.vaeScaleFactor, policy: resize.policy, targetSize: resize.size ?? model.nativeSize });
+  const geometry = workingGeometry(model, image.width, image.height, resize);
+  checkMemory(model, geometry.modelHeight / model.vaeScaleFactor, geometry.modelWidth / model.vaeScaleFactor, 2, 'Inversion');
+  const target = targetSide(model, resize.size);
+  const prepared = prepareForModel(image, { multiple: unetMultiple(model), policy: resize.policy, ...(target !== undefined ? { targetSize: target } : {}) });
   const { latent, shape } = await model.encodeImage({ data: prepared.tensor, dims: [1, 3, prepared.height, prepared.width] });
   if (!withResidual) return { z0: latent, shape };
   const decoded = await model.decodeLatent(latent, shape);
