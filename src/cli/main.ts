@@ -6,6 +6,7 @@
  */
 import { batchCommand } from './batch.js';
 import { benchCommand } from './bench.js';
+import { cacheCommand } from './cache.js';
 import { runCommand } from './command.js';
 import { conformanceCommand } from './conformance.js';
 import { doctorCommand, installCudaCommand } from './doctor.js';
@@ -28,6 +29,7 @@ Commands:
   doctor                 check the runtime, CUDA provider/libraries, GPU and image backends
   install-cuda-provider  install onnxruntime's CUDA provider (CUDA 13 default, --cuda 12)
   bench                  time SD 1.5-size graphs (UNet, controlled UNet, VAE, text encoder)
+  cache ls|prune         the compiled-graph cache: sizes, removing unused graphs and weights
 
 Run \`reprise <command> --help\` for a command's options and examples. Every model command
 takes --model <folder> (a diffusers folder), --device cpu|cuda and --dtype fp32|fp16; --json
@@ -58,6 +60,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   doctor: (argv) => runCommand('doctor', argv, () => doctorCommand(argv)),
   'install-cuda-provider': (argv) => runCommand('install-cuda-provider', argv, async () => installCudaCommand(argv)),
   bench: (argv) => runCommand('bench', argv, () => benchCommand(argv)),
+  cache: cacheCommand,
 };
 
 /** Runs the `reprise` command line (without `node` and the script); returns the exit code. */

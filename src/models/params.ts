@@ -6,6 +6,7 @@
 import { WeightsError } from '../errors.js';
 import { float32ArrayToFloat16 } from '../io/float16.js';
 import type { WeightSource } from '../io/weights.js';
+import { locateTensor } from '../io/tensor-location.js';
 import type { GraphBuilder } from '../onnx/graph-builder.js';
 import type { ElemType, TensorData, Value } from '../onnx/types.js';
 
@@ -65,11 +66,14 @@ export class ParamBinder {
     const dims = transform.kind === 'transpose' ? [shape[1] ?? 1, shape[0] ?? 1] : [...shape];
     const type: ElemType = this.floatType;
     const weights = this.weights;
+    // A tensor used as stored (same dtype, no transform) can be referenced in place by the graph file.
+    const at = transform.kind === 'none' && stored !== undefined && info !== undefined ? locateTensor(weights, stored) : undefined;
+    const inPlace = at !== undefined && at.dtype === (type === 'float16' ? 'F16' : 'F32') && at.length === dims.reduce((a, b) => a * b, 1) * (type === 'float16' ? 2 : 4) ? { file: at.file, offset: at.offset, length: at.length } : undefined;
     return this.g.initializer(name, type, dims, () => {
       let data = weights.readFloat32(stored ?? name);
       if (transform.kind === 'transpose') data = transpose2d(data, shape[0] ?? 1, shape[1] ?? 1);
       return convert(data, type);
-    });
+    }, inPlace);
   }
 
   /** Throws one WeightsError listing every missing or mis-shaped tensor. */

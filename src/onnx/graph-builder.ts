@@ -15,6 +15,15 @@ export interface InitializerRecord {
   readonly type: ElemType;
   readonly dims: readonly number[];
   readonly data: InitializerData;
+  /** Where these exact bytes already lie in a file (a safetensors tensor used as is), for in-place external data. */
+  readonly stored?: StoredTensor;
+}
+
+/** Bytes of a tensor in a file: `length` bytes at `offset`, little-endian, the initializer's own layout. */
+export interface StoredTensor {
+  readonly file: string;
+  readonly offset: number;
+  readonly length: number;
 }
 
 /** One node as recorded by the builder. */
@@ -86,9 +95,9 @@ export class GraphBuilder {
   }
 
   /** Adds an initializer (a weight). */
-  initializer(name: string, type: ElemType, dims: readonly number[], data: InitializerData): Value {
+  initializer(name: string, type: ElemType, dims: readonly number[], data: InitializerData, stored?: StoredTensor): Value {
     this.claim(name);
-    this.initializers.push({ name, type, dims: [...dims], data });
+    this.initializers.push({ name, type, dims: [...dims], data, ...(stored ? { stored } : {}) });
     return { name };
   }
 

@@ -192,3 +192,13 @@ function atomicWrite(file: string, bytes: Uint8Array, beforeRename?: () => void)
     throw e;
   }
 }
+
+/** The bytes of one initializer as written to external data (lazy data is produced now; sizes checked). */
+export function encodeInitializerData(init: InitializerRecord): Uint8Array {
+  return tensorBytes(materialize(init));
+}
+
+/** Encodes the model with initializer protos prepared by the caller (e.g. pointing at shared external data). */
+export function encodeModelWithInitializers(g: GraphBuilder, initializers: ITensorProto[]): Uint8Array {
+  return onnx.ModelProto.encode(modelProto(g, initializers)).finish();
+}

@@ -1,5 +1,7 @@
 /**
- * Compiled-graph cache on disk: `<dir>/<key>/model.onnx` (+ `model.onnx.data`, `meta.json`),
+ * Compiled-graph cache on disk: `<dir>/<key>/model.onnx` + `meta.json`, the external data in the
+ * shared weights folder `<dir>/w-<id>/` of the weights and dtype (hard-linked in; see
+ * onnx/shared-weights.ts; a private `model.onnx.data` where hard links fail),
  * keyed by a hash of the weights' identity, the config, the build options and the builder
  * version. Entries are built in a temporary folder and renamed into place, so a crash never
  * leaves a half-written entry, and concurrent builders of the same key do not collide.
@@ -10,6 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { BuiltGraph } from '../models/build-options.js';
 import { writeModel } from '../onnx/serialize.js';
+import { linkFailed, writeModelShared } from '../onnx/shared-weights.js';
 
 /** Bumped whenever a builder's output changes for the same inputs. */
 export const BUILDER_VERSION = '1';
@@ -45,6 +48,17 @@ export interface CachedGraphMeta {
   readonly attentionLayers: readonly string[];
   readonly modelBytes: number;
   readonly dataBytes: number;
+  /** The component (unet, unet_controlled, vae_decoder…), for `reprise cache ls`. */
+  readonly component?: string;
+  /** The shared weights folder (`w-<id>`) the graph's external data lives in (absent: a private model.onnx.data). */
+  readonly weights?: string;
+  /** Bytes of that data referenced in place in the diffusers safetensors files. */
+  readonly inPlaceBytes?: number;
+}
+
+/** The shared weights folder of one weights identity and dtype: `w-<id>`. */
+export function sharedWeightsName(weightsId: string, dtype: string): string {
+  return `w-${createHash('sha256').update(`${weightsId}|${dtype}`).digest('hex').slice(0, 16)}`;
 }
 
 /** A cache lookup result. */
@@ -55,13 +69,15 @@ export interface CachedGraph {
 }
 
 /** Returns the cached graph for `key`, building and storing it with `build` on a miss. */
-export function getOrBuildGraph(dir: string, key: string, build: () => BuiltGraph): CachedGraph {
+export function getOrBuildGraph(dir: string, key: string, build: () => BuiltGraph, shared?: { readonly weights: string; readonly component: string }): CachedGraph {
   const entry = path.join(dir, key);
   const modelPath = path.join(entry, 'model.onnx');
   const metaPath = path.join(entry, 'meta.json');
   if (fs.existsSync(metaPath) && fs.existsSync(modelPath)) {
     try {
-      return { modelPath, meta: JSON.parse(fs.readFileSync(metaPath, 'utf8')) as CachedGraphMeta, hit: true };
+      const meta = JSON.parse(fs.readFileSync(metaPath, 'utf8')) as CachedGraphMeta;
+      touch(metaPath);
+      return { modelPath, meta, hit: true };
     } catch {
       fs.rmSync(entry, { recursive: true, force: true });
     }
@@ -70,14 +86,20 @@ export function getOrBuildGraph(dir: string, key: string, build: () => BuiltGrap
   const tmp = fs.mkdtempSync(path.join(dir, `.${key}.tmp-`));
   try {
     const built = build();
-    const written = writeModel(built.graph, path.join(tmp, 'model.onnx'), { mode: 'external' });
-    const meta: CachedGraphMeta = {
-      inputNames: built.inputNames,
-      outputNames: built.outputNames,
-      attentionLayers: built.attentionLayers,
-      modelBytes: written.modelBytes,
-      dataBytes: written.dataBytes,
-    };
+    const base = { inputNames: built.inputNames, outputNames: built.outputNames, attentionLayers: built.attentionLayers, ...(shared ? { component: shared.component } : {}) };
+    let meta: CachedGraphMeta | undefined;
+    if (shared) {
+      try {
+        const w = writeModelShared(built.graph, tmp, path.join(dir, shared.weights));
+        meta = { ...base, modelBytes: w.modelBytes, dataBytes: w.appendedBytes, weights: shared.weights, inPlaceBytes: w.inPlaceBytes };
+      } catch (e) {
+        if (!linkFailed(e)) throw e; // no hard links here: a private data file below
+      }
+    }
+    if (meta === undefined) {
+      const written = writeModel(built.graph, path.join(tmp, 'model.onnx'), { mode: 'external' });
+      meta = { ...base, modelBytes: written.modelBytes, dataBytes: written.dataBytes };
+    }
     fs.writeFileSync(path.join(tmp, 'meta.json'), JSON.stringify(meta, null, 1));
     try {
       fs.renameSync(tmp, entry);
@@ -90,5 +112,15 @@ export function getOrBuildGraph(dir: string, key: string, build: () => BuiltGrap
   } catch (e) {
     fs.rmSync(tmp, { recursive: true, force: true });
     throw e;
+  }
+}
+
+/** Marks an entry as used now (`reprise cache prune --older-than` goes by it). */
+function touch(file: string): void {
+  try {
+    const now = new Date();
+    fs.utimesSync(file, now, now);
+  } catch {
+    // A read-only cache still works.
   }
 }

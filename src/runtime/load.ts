@@ -12,7 +12,7 @@ import { buildVaeDecoder, buildVaeEncoder } from '../models/vae/build.js';
 import { RepriseError } from '../errors.js';
 import { encodeModel } from '../onnx/serialize.js';
 import type { Device } from './device.js';
-import { defaultCacheDir, getOrBuildGraph, graphCacheKey } from './graph-cache.js';
+import { defaultCacheDir, getOrBuildGraph, graphCacheKey, sharedWeightsName } from './graph-cache.js';
 import { ModelSession, type HostTensor } from './session.js';
 
 /** How to load a component. */
@@ -72,7 +72,7 @@ export async function loadGraph(
   }
   const dir = options.cache?.dir ?? defaultCacheDir();
   const key = graphCacheKey({ component: name, config, weightsId: weights.id, options: { ...keyOptions, variant: variant?.key ?? null } });
-  const cached = getOrBuildGraph(dir, key, () => build(config, weights, buildOptions));
+  const cached = getOrBuildGraph(dir, key, () => build(config, weights, buildOptions), { weights: sharedWeightsName(weights.id, keyOptions.dtype ?? 'fp32'), component: name });
   const session = await ModelSession.create(cached.modelPath, sessionOptions);
   return { session, attentionLayers: cached.meta.attentionLayers, cacheHit: cached.hit };
 }
