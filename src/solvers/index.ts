@@ -19,6 +19,9 @@ export type { EulerConfig } from './families/euler.js';
 export type { HeunConfig } from './families/heun.js';
 export type { LcmConfig } from './families/lcm.js';
 export type { PndmConfig } from './families/pndm.js';
+export type { DeisConfig } from './families/deis.js';
+export type { UniPcConfig } from './families/unipc.js';
+export type { DpmSolverSinglestepConfig } from './families/dpm-solver-singlestep.js';
 export { karrasSigmas, sigmaToT } from './karras.js';
 export {
   betasFromConfig,

@@ -8,11 +8,14 @@ import type { CommonConfig } from './config.js';
 import { ddimInverseSpec } from './families/ddim-inverse.js';
 import { ddimSpec } from './families/ddim.js';
 import { ddpmSpec } from './families/ddpm.js';
+import { deisSpec } from './families/deis.js';
+import { dpmSolverSinglestepSpec } from './families/dpm-solver-singlestep.js';
 import { dpmSolverMultistepSpec } from './families/dpm-solver-multistep.js';
 import { eulerSpec } from './families/euler.js';
 import { heunSpec } from './families/heun.js';
 import { lcmSpec } from './families/lcm.js';
 import { pndmSpec } from './families/pndm.js';
+import { uniPcSpec } from './families/unipc.js';
 import type { SolverSpec } from './spec.js';
 
 /** Every registered solver spec. */
@@ -25,6 +28,9 @@ export const SOLVERS = [
   heunSpec,
   lcmSpec,
   pndmSpec,
+  deisSpec,
+  uniPcSpec,
+  dpmSolverSinglestepSpec,
 ] as const;
 
 type Registered = (typeof SOLVERS)[number];
