@@ -98,3 +98,46 @@ describe.each(specs.map((s) => [s.id, s] as const))('solver contract: %s', (_id,
     }
   });
 });
+
+/**
+ * Data x0 ~ N(μ, s²) per element: the exact ε is σ (x − α μ)/(α² s² + σ²), and the probability-flow
+ * ODE keeps u = (x − α μ)/√(α² s² + σ²) constant, so the exact sample at the plan's last level
+ * follows from x_T. Returns max |x_end − exact| (in the VP frame).
+ */
+function gaussianError(s: Scheduler, steps: number): number {
+  const MU = 0.3;
+  const S2 = 0.25;
+  s.setTimesteps(steps);
+  const sig = s.plan.sigmas;
+  const level = (k: number, t: number): NoiseLevel => (sig !== null ? noiseLevelFromSigma(sig[k]!) : noiseLevelFromAlphaBar(s.schedule.alphasCumprod[t]!));
+  const l0 = level(0, s.timesteps[0]!);
+  const lEnd = sig !== null ? noiseLevelFromSigma(sig[sig.length - 1]!) : noiseLevelFromAlphaBar(s.schedule.finalAlphaCumprod);
+  const ve = s.plan.sigmas !== null && s.initNoiseSigma !== 1;
+  let x = X.map((v) => v * s.initNoiseSigma);
+  s.timesteps.forEach((t, k) => {
+    const input = s.scaleModelInput(x, t);
+    const lv = level(k, t);
+    const v = lv.alpha ** 2 * S2 + lv.sigma ** 2;
+    x = s.step(input.map((xi) => (lv.sigma * (xi - lv.alpha * MU)) / v), t, x).prevSample;
+  });
+  const v0 = l0.alpha ** 2 * S2 + l0.sigma ** 2;
+  const v1 = lEnd.alpha ** 2 * S2 + lEnd.sigma ** 2;
+  let err = 0;
+  X.forEach((z, i) => {
+    const start = ve ? z * s.initNoiseSigma * l0.alpha : z;
+    const exact = lEnd.alpha * MU + (Math.sqrt(v1) * (start - l0.alpha * MU)) / Math.sqrt(v0);
+    err = Math.max(err, Math.abs((ve ? x[i]! * lEnd.alpha : x[i]!) - exact));
+  });
+  return err;
+}
+
+describe('convergence on a Gaussian target with the exact ε', () => {
+  const samplers = specs.filter((s) => s.className !== 'DDIMInverseScheduler' && !s.stochastic(createScheduler(SD, s.className).config as never, {}));
+  it.each(samplers.map((s) => [s.id, s] as const))('%s converges to the exact sample as steps grow', (_id, spec) => {
+    const errors = [16, 32, 64].map((n) => gaussianError(createScheduler(SD, spec.className), n));
+    // The last step to σ ≈ 0 is first order in every diffusers class, so the global error falls at least ~1/N.
+    expect(errors[1]!).toBeLessThan(errors[0]!);
+    expect(errors[2]!).toBeLessThan(errors[0]! / 2.5);
+    expect(errors[2]!).toBeLessThan(0.05);
+  });
+});
