@@ -4,6 +4,9 @@
  *
  * Batch layout for E edits: branches [source, target_1 … target_E], stacked
  * [uncond of each branch…, cond of each branch…], so B = 2(E+1); edits apply to the cond half.
+ * E is dynamic (the first dimension of `ctrl_cross_mapper`), so one graph (one session) serves
+ * every target count, and E = 0 is the plain UNet (any batch): the plain and controlled UNet
+ * of a model are one graph.
  * Per-step control tensors are graph inputs; the graph never branches on the step:
  *
  * - `ctrl_cross_mapper` [E, 77, 77]: token mapper of each target (replace, refine or identity).
@@ -30,10 +33,8 @@ export const CONTROL_INPUTS = {
   mutual: 'ctrl_mutual',
 } as const;
 
-/** Options of the controlled graph. */
+/** Options of the controlled graph. The number of target branches E is not fixed: it is the first dimension of `ctrl_cross_mapper`. */
 export interface ControlledGraphOptions {
-  /** Number of target branches E (≥ 1). */
-  readonly edits: number;
   /** Text length (keys of cross-attention). Default 77. */
   readonly textLength?: number;
   /** Compute type of the graph ('float32' | 'float16'), for casting control inputs. */
@@ -51,6 +52,19 @@ export function controlledLayerIndex(attentionLayers: readonly string[]): Contro
   return { cross: attentionLayers.filter((l) => l.endsWith('attn2')), self: attentionLayers.filter((l) => l.endsWith('attn1')) };
 }
 
+/** Control feeds that make the graph the plain UNet: E = 0 targets (empty mapper and coefficients), no self replacement, no mutual attention. */
+export function neutralControlFeeds(attentionLayers: readonly string[], textLength: number): Record<string, { data: Float32Array; dims: number[] }> {
+  const { cross, self } = controlledLayerIndex(attentionLayers);
+  const T = textLength;
+  return {
+    [CONTROL_INPUTS.crossMapper]: { data: new Float32Array(0), dims: [0, T, T] },
+    [CONTROL_INPUTS.crossSrc]: { data: new Float32Array(0), dims: [cross.length, 0, T] },
+    [CONTROL_INPUTS.crossSelf]: { data: new Float32Array(0), dims: [cross.length, 0, T] },
+    [CONTROL_INPUTS.selfReplace]: { data: new Float32Array(self.length), dims: [self.length] },
+    [CONTROL_INPUTS.mutual]: { data: new Float32Array(self.length), dims: [self.length] },
+  };
+}
+
 /** Returns the factory that installs the control hooks in a UNet build (BuildOptions.attentionControl). */
 export function attentionControlFactory(options: ControlledGraphOptions): (g: GraphBuilder) => AttentionControl {
   return (g) => new ControlHooks(g, options);
@@ -64,38 +78,48 @@ class ControlHooks implements AttentionControl {
   private readonly crossSelf: Value;
   private readonly selfReplace: Value;
   private readonly mutual: Value;
+  /** E as a [1] int64 tensor, and the shape [E, 1, 1]. */
+  private readonly edits: Value;
+  private readonly expandShape: Value;
   private crossCount = 0;
   private selfCount = 0;
-  private readonly E: number;
 
   constructor(
     private readonly g: GraphBuilder,
-    private readonly o: ControlledGraphOptions,
+    o: ControlledGraphOptions,
   ) {
-    if (!Number.isInteger(o.edits) || o.edits < 1) throw new RangeError(`edits must be an integer ≥ 1, got ${o.edits}`);
-    this.E = o.edits;
     const T = o.textLength ?? 77;
     const cast = (v: Value): Value => (o.floatType === 'float16' ? g.node('Cast', [v], { to: attr.int(10) }) : v);
-    this.mapper = cast(g.input(CONTROL_INPUTS.crossMapper, 'float32', [this.E, T, T]));
+    const mapperIn = g.input(CONTROL_INPUTS.crossMapper, 'float32', ['edits', T, T]);
+    this.mapper = cast(mapperIn);
     // [1, E, 1, 1, T] views are made per layer by Gather + Unsqueeze.
-    this.crossSrc = cast(g.input(CONTROL_INPUTS.crossSrc, 'float32', ['cross_layers', this.E, T]));
-    this.crossSelf = cast(g.input(CONTROL_INPUTS.crossSelf, 'float32', ['cross_layers', this.E, T]));
+    this.crossSrc = cast(g.input(CONTROL_INPUTS.crossSrc, 'float32', ['cross_layers', 'edits', T]));
+    this.crossSelf = cast(g.input(CONTROL_INPUTS.crossSelf, 'float32', ['cross_layers', 'edits', T]));
     this.selfReplace = cast(g.input(CONTROL_INPUTS.selfReplace, 'float32', ['self_layers']));
     this.mutual = cast(g.input(CONTROL_INPUTS.mutual, 'float32', ['self_layers']));
+    this.edits = g.node('Shape', [mapperIn], { start: attr.int(0), end: attr.int(1) });
+    this.expandShape = g.node('Concat', [this.edits, g.ints([1, 1])], { axis: attr.int(0) });
     this.mapper3 = this.mapper;
     // Mapper [E, T, T] → [E, 1, T, T] to broadcast over heads.
     this.mapper = g.node('Unsqueeze', [this.mapper, g.ints([1])]);
   }
 
-  /** Rows [start, end) of the batch axis. */
-  private rows(v: Value, start: number, end: number): Value {
-    return this.g.node('Slice', [v, this.g.ints([start]), this.g.ints([end]), this.g.ints([0])]);
+  /** Rows [start, end) of the batch axis ([1] int64 bounds). */
+  private rows(v: Value, start: Value, end: Value): Value {
+    return this.g.node('Slice', [v, start, end, this.g.ints([0])]);
   }
 
-  /** Splits [B, …] into (everything before the cond targets, cond source, cond targets). */
+  /**
+   * Splits [B, …] into (everything before the cond targets, cond source, cond targets): the
+   * targets are the last E rows, the cond source the row before them. With E = 0 the head is
+   * the whole batch and the targets are empty, so the graph computes the plain UNet.
+   */
   private split(v: Value): { head: Value; src: Value; targets: Value } {
-    const E = this.E;
-    return { head: this.rows(v, 0, E + 2), src: this.rows(v, E + 1, E + 2), targets: this.rows(v, E + 2, 2 * E + 2) };
+    const { g } = this;
+    const B = g.node('Shape', [v], { start: attr.int(0), end: attr.int(1) });
+    const firstTarget = g.node('Sub', [B, this.edits]);
+    const source = g.node('Sub', [firstTarget, g.ints([1])]);
+    return { head: this.rows(v, g.ints([0]), firstTarget), src: this.rows(v, source, firstTarget), targets: this.rows(v, firstTarget, B) };
   }
 
   keysValues(site: AttentionSite, k: Value, v: Value): { k: Value; v: Value } {
@@ -117,12 +141,11 @@ class ControlHooks implements AttentionControl {
    */
   fused(site: AttentionSite, q: Value, k: Value, v: Value, mha: (q: Value, k: Value, v: Value) => Value): Value {
     const { g } = this;
-    const E = this.E;
     const qs = this.split(q);
     const ks = this.split(k);
     const vs = this.split(v);
     const headOut = mha(qs.head, ks.head, vs.head);
-    const rep = (x: Value): Value => g.node('Expand', [x, g.ints([E, 1, 1])]);
+    const rep = (x: Value): Value => g.node('Expand', [x, this.expandShape]);
     let targetOut: Value;
     if (site.kind === 'cross') {
       const idx = g.ints([this.crossCount++]);
@@ -149,7 +172,9 @@ class ControlHooks implements AttentionControl {
       const idx = g.ints([this.crossCount++]);
       // [E, T] → [E, 1, 1, T]
       const coef = (t: Value): Value => g.node('Unsqueeze', [g.node('Squeeze', [g.node('Gather', [t, idx], { axis: attr.int(0) }), g.ints([0])]), g.ints([1, 2])]);
-      const mapped = g.node('MatMul', [src, this.mapper], {}, { name: `${site.layer}/ctrl_map` }); // [1,H,N,T]·[E,1,T,T] → [E,H,N,T]
+      // [1,H,N,T] → [E,H,N,T] first: onnxruntime's MatMul does not broadcast 1 against E = 0.
+      const srcE = g.node('Expand', [src, g.node('Concat', [this.edits, g.ints([1, 1, 1])], { axis: attr.int(0) })]);
+      const mapped = g.node('MatMul', [srcE, this.mapper], {}, { name: `${site.layer}/ctrl_map` }); // [E,H,N,T]·[E,1,T,T] → [E,H,N,T]
       edited = g.node('Add', [g.node('Mul', [mapped, coef(this.crossSrc)]), g.node('Mul', [targets, coef(this.crossSelf)])]);
     } else {
       const s = g.node('Gather', [this.selfReplace, g.ints([this.selfCount++])], { axis: attr.int(0) }); // [1]

@@ -64,7 +64,11 @@ export function attentionLayerInfo(config: unknown, attentionLayers: readonly st
   });
 }
 
-/** A UNet graph with attention-control inputs for a fixed number of edits. */
+/**
+ * A view of a UNet graph with attention-control inputs for `edits` target branches. The graph
+ * takes any number of targets (a dynamic first dimension of the control tensors), so views for
+ * every count share one graph and one session ({@link withEdits}).
+ */
 export class ControlledUnetModel {
   readonly index: ControlledLayerIndex;
 
@@ -73,7 +77,10 @@ export class ControlledUnetModel {
     readonly config: unknown,
     readonly edits: number,
     readonly textLength: number,
+    /** Attention layers whose probabilities are fetched (default: every attention output of the graph). */
+    private readonly fetch?: readonly string[],
   ) {
+    if (!Number.isInteger(edits) || edits < 0) throw new RangeError(`edits must be an integer ≥ 0, got ${edits}`);
     this.index = controlledLayerIndex(graph.attentionLayers);
   }
 
@@ -88,10 +95,18 @@ export class ControlledUnetModel {
     const textLength = options.textLength ?? 77;
     const floatType = options.dtype === 'fp16' ? 'float16' : 'float32';
     const graph = await loadGraph('unet_controlled', buildUnet, config, weights, options, {
-      key: { controlled: 1, edits: options.edits, textLength },
-      options: { attentionControl: attentionControlFactory({ edits: options.edits, textLength, floatType }) },
+      key: { controlled: 2, textLength },
+      options: { attentionControl: attentionControlFactory({ textLength, floatType }) },
     });
     return new ControlledUnetModel(graph, config, options.edits, textLength);
+  }
+
+  /** The same graph (and session) for `edits` targets, fetching only the probabilities of `attentionOutputs` (default all the graph has). */
+  withEdits(edits: number, attentionOutputs?: readonly string[]): ControlledUnetModel {
+    const have = new Set(this.graph.session.outputNames);
+    const missing = (attentionOutputs ?? []).filter((l) => !have.has(`attn:${l}`));
+    if (missing.length > 0) throw new RepriseError('RUNTIME_INPUT', `controlled UNet: no attention output for ${missing.join(', ')}`, { hint: 'Load the graph with these layers in attentionOutputs.' });
+    return new ControlledUnetModel(this.graph, this.config, edits, this.textLength, attentionOutputs ?? this.fetch);
   }
 
   /** Batch size of one call: 2 (E + 1). */
@@ -136,7 +151,7 @@ export class ControlledUnetModel {
         hint: 'Stack [uncond of source and each target…, cond of source and each target…].',
       });
     }
-    const res = await this.graph.session.run(feeds);
+    const res = await this.graph.session.run(feeds, this.fetch ? ['out', ...this.fetch.map((l) => `attn:${l}`)] : undefined);
     const attention = new Map<string, HostTensor>();
     for (const [k, v] of Object.entries(res)) if (k.startsWith('attn:')) attention.set(k.slice(5), v);
     return { out: res.out as HostTensor, attention };

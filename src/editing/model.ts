@@ -8,8 +8,9 @@ import * as path from 'node:path';
 import { z } from 'zod';
 import { RepriseError } from '../errors.js';
 import { readJsonFile } from '../models/config-util.js';
-import { ControlledUnetModel } from '../attention/controlled-unet.js';
-import { TextEncoderModel, UnetModel, VaeModel, type LoadOptions } from '../runtime/load.js';
+import type { ControlledUnetModel } from '../attention/controlled-unet.js';
+import { loadModelUnets, type ModelUnets } from '../attention/unified-unet.js';
+import { TextEncoderModel, VaeModel, type LoadOptions, type UnetModel } from '../runtime/load.js';
 import type { HostTensor } from '../runtime/session.js';
 import { ClipTokenizer } from '../tokenizer/index.js';
 import { resolveSchedulerConfig, type SchedulerConfig } from '../solvers/index.js';
@@ -31,14 +32,13 @@ export type ModelLoadOptions = Omit<LoadOptions, 'attentionOutputs'> & {
 
 /** A loaded diffusers text-to-image model. */
 export class DiffusionModel {
-  private readonly controlled = new Map<string, Promise<ControlledUnetModel>>();
-
   private constructor(
     readonly folder: string,
     readonly tokenizer: ClipTokenizer,
     readonly textEncoder: TextEncoderModel,
     readonly vae: VaeModel,
-    readonly unet: UnetModel,
+    /** The plain and controlled UNets (one graph and session where the lowering allows; attention/unified-unet.ts). */
+    readonly unets: ModelUnets,
     /** scheduler/scheduler_config.json as stored (any diffusers class). */
     readonly schedulerConfig: Record<string, unknown>,
     readonly scalingFactor: number,
@@ -65,17 +65,17 @@ export class DiffusionModel {
     // Fused attention (com.microsoft MultiHeadAttention, V-transform for controlled layers) on CUDA by default.
     const load: LoadOptions = { attentionLowering: options.device === 'cuda' ? 'fused' : 'reference', ...options, ...(variant ? { variant } : {}) };
     const tokenizer = ClipTokenizer.fromFolder(path.join(folder, 'tokenizer'));
-    const [textEncoder, vae, unet] = await Promise.all([
+    const [textEncoder, vae, unets] = await Promise.all([
       TextEncoderModel.load(path.join(folder, 'text_encoder'), load),
       VaeModel.load(path.join(folder, 'vae'), load),
-      UnetModel.load(path.join(folder, 'unet'), load),
+      loadModelUnets(path.join(folder, 'unet'), load),
     ]);
     const schedPath = path.join(folder, 'scheduler', 'scheduler_config.json');
     const schedulerConfig = readJsonFile(schedPath, 'scheduler') as Record<string, unknown>;
     const vaeConfig = readJsonFile(path.join(folder, 'vae', 'config.json'), 'vae') as { scaling_factor?: number; shift_factor?: number | null; block_out_channels?: number[] };
-    const unetConfig = unet.config as { sample_size?: number | number[] | null };
+    const unetConfig = unets.unet.config as { sample_size?: number | number[] | null };
     const sampleSize = Array.isArray(unetConfig.sample_size) ? (unetConfig.sample_size[0] ?? 64) : (unetConfig.sample_size ?? 64);
-    return new DiffusionModel(folder, tokenizer, textEncoder, vae, unet, schedulerConfig, vaeConfig.scaling_factor ?? 0.18215, vaeConfig.shift_factor ?? 0, load, vaeConfig.block_out_channels?.length ?? 4, sampleSize);
+    return new DiffusionModel(folder, tokenizer, textEncoder, vae, unets, schedulerConfig, vaeConfig.scaling_factor ?? 0.18215, vaeConfig.shift_factor ?? 0, load, vaeConfig.block_out_channels?.length ?? 4, sampleSize);
   }
 
   /** The scheduler config resolved for a sampler class (e.g. DDIM for inversion, LCM for LCM models). */
@@ -122,15 +122,14 @@ export class DiffusionModel {
     return this.vae.decode({ data: unscaled, dims: [1, ...shape] });
   }
 
-  /** The controlled UNet for `edits` target branches (built once, then cached). */
+  /** The plain UNet. */
+  get unet(): UnetModel {
+    return this.unets.unet;
+  }
+
+  /** The controlled UNet for `edits` target branches (the model's one UNet graph where possible; no new session per count). */
   controlledUnet(edits: number, attentionOutputs: readonly string[] = []): Promise<ControlledUnetModel> {
-    const key = `${edits}|${[...attentionOutputs].sort().join(',')}`;
-    let m = this.controlled.get(key);
-    if (!m) {
-      m = ControlledUnetModel.load(path.join(this.folder, 'unet'), { ...this.options, edits, attentionOutputs });
-      this.controlled.set(key, m);
-    }
-    return m;
+    return this.unets.controlled(edits, attentionOutputs);
   }
 }
 

@@ -10,6 +10,7 @@ import { buildUnet } from '../models/unet/build.js';
 import { resolveUnetConfig } from '../models/unet/config.js';
 import { buildVaeDecoder, buildVaeEncoder } from '../models/vae/build.js';
 import { RepriseError } from '../errors.js';
+import { CONTROL_INPUTS, neutralControlFeeds } from '../attention/controlled-graph.js';
 import { encodeModel } from '../onnx/serialize.js';
 import type { Device } from './device.js';
 import { defaultCacheDir, getOrBuildGraph, graphCacheKey, sharedWeightsName } from './graph-cache.js';
@@ -113,6 +114,8 @@ export class UnetModel {
     readonly config: unknown,
     /** Identity of the weights (WeightSource.id): records made with this UNet carry it. */
     readonly weightsId: string,
+    /** Outputs to fetch (default all); the plain view of a unified graph fetches only `out`. */
+    private readonly fetch?: readonly string[],
   ) {
     const plan = resolveUnetConfig(config);
     this.contextDim = plan.crossAttentionDim;
@@ -136,7 +139,9 @@ export class UnetModel {
       encoder_hidden_states: inputs.encoderHiddenStates,
     };
     if (inputs.timestepCond) feeds.timestep_cond = inputs.timestepCond;
-    const res = await this.graph.session.run(feeds);
+    // A unified graph (attention/unified-unet.ts) with neutral controls is the plain UNet.
+    if (this.graph.session.inputNames.includes(CONTROL_INPUTS.crossMapper)) Object.assign(feeds, neutralControlFeeds(this.graph.attentionLayers, inputs.encoderHiddenStates.dims[1] ?? 77));
+    const res = await this.graph.session.run(feeds, this.fetch);
     const attention = new Map<string, HostTensor>();
     for (const [k, v] of Object.entries(res)) if (k.startsWith('attn:')) attention.set(k.slice(5), v);
     return { out: res.out as HostTensor, attention };

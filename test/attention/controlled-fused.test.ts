@@ -45,7 +45,7 @@ describe('controlled attention in fused form (V-transform over MultiHeadAttentio
 
   it('materializes probabilities only for probed layers', () => {
     const probe = 'up_blocks.1.attentions.0.transformer_blocks.0.attn2';
-    const built = buildUnet(tinyUnetSd2, weights, { attentionLowering: 'fused', attentionOutputs: [probe], attentionControl: attentionControlFactory({ edits: 1, floatType: 'float32' }) });
+    const built = buildUnet(tinyUnetSd2, weights, { attentionLowering: 'fused', attentionOutputs: [probe], attentionControl: attentionControlFactory({ floatType: 'float32' }) });
     expect(built.graph.nodes.filter((n) => n.opType === 'Softmax')).toHaveLength(1);
     // per controlled layer: one call for the head rows and two for the targets (source-derived and own)
     const mha = built.graph.nodes.filter((n) => n.opType === 'MultiHeadAttention').length;
