@@ -20,7 +20,7 @@ import {
   type JobFileEdit,
   type JobProblem,
 } from './job-schema.js';
-import { inputKeys, isInsideOrEqual, itemOutputNames, type ItemOutputNames } from './paths.js';
+import { inputKeys, isInsideOrEqual, itemOutputNames, danglingLinkOn, realpathDeepest, type ItemOutputNames } from './paths.js';
 
 /** A job file failed validation; `problems` lists every problem found. */
 export class JobFileError extends RepriseError {
@@ -79,6 +79,11 @@ export interface BatchJob<O = Record<string, unknown>> {
   readonly model: string | undefined;
   /** Absolute output folder. */
   readonly output: string;
+  /**
+   * The output folder's real path as checked at load (symbolic links resolved, for a missing
+   * folder through its deepest existing ancestor); the run refuses to start if it changed.
+   */
+  readonly outputReal?: string | undefined;
   readonly concurrency: number;
   readonly inputs: readonly BatchInput[];
   readonly edits: readonly BatchEdit<O>[];
@@ -200,10 +205,11 @@ export function resolveJob<S extends z.ZodType>(raw: unknown, options: ResolveJo
   if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 64)) {
     add('concurrency', `the concurrency given on the command line (${concurrency}) must be a whole number from 1 to 64`);
   }
-  const output = resolveOutput(doc['output'], dir, options, add);
+  const resolved = resolveOutput(doc['output'], dir, options, add);
+  const output = resolved?.output;
   const inputs = resolveInputs(doc['inputs'], dir, add);
-  if (output !== undefined) {
-    const realOutput = realpathOrSelf(output);
+  if (resolved !== undefined && output !== undefined) {
+    const realOutput = resolved.real;
     for (const input of inputs) {
       if (isInsideOrEqual(output, input.path) || isInsideOrEqual(realOutput, realpathOrSelf(input.path))) {
         add(`inputs[${input.entry}]`, `${input.relativePath} lies inside the output folder ${output}; outputs must never become inputs (choose another output folder)`);
@@ -238,6 +244,7 @@ export function resolveJob<S extends z.ZodType>(raw: unknown, options: ResolveJo
     dir,
     model,
     output,
+    outputReal: resolved?.real,
     concurrency: options.overrides?.concurrency ?? job.concurrency,
     inputs: batchInputs,
     edits: batchEdits,
@@ -250,9 +257,10 @@ function resolveOutput<S extends z.ZodType>(
   dir: string,
   options: ResolveJobOptions<S>,
   add: (path: string, message: string) => void,
-): string | undefined {
+): { output: string; real: string } | undefined {
   const override = options.overrides?.output;
   let output: string;
+  let relative = false;
   if (override !== undefined) {
     if (override === '' || override.includes('\0')) {
       add('output', 'the output folder given on the command line is empty or contains a NUL byte');
@@ -268,15 +276,29 @@ function resolveOutput<S extends z.ZodType>(
     if (path.isAbsolute(value)) output = path.resolve(value);
     else {
       output = path.resolve(dir, value);
+      relative = true;
       if (!isInsideOrEqual(dir, output)) {
         add('output', `"${value}" leaves the job folder; write an absolute path if the results should go outside it`);
         return undefined;
       }
     }
   }
+  // Symbolic links resolved: a relative output must really stay in the job folder, and no output
+  // may really contain the job file (an `out` linked back onto the job folder included).
+  const dangling = danglingLinkOn(output);
+  if (dangling !== undefined) {
+    add('output', `${dangling} is a dangling symbolic link; remove it or point it at an existing folder`);
+    return undefined;
+  }
+  const real = realpathDeepest(output);
+  const realDir = realpathOrSelf(dir);
+  if (relative && !isInsideOrEqual(realDir, real)) {
+    add('output', `"${String(value)}" resolves through a symbolic link to ${real}, outside the job folder ${realDir}; write that absolute path if the results should really go there`);
+    return undefined;
+  }
   const guarded = options.file ?? path.join(dir, '.');
-  if (isInsideOrEqual(output, guarded)) {
-    add('output', `${output} contains the job ${options.file ? 'file' : 'folder'}; use a dedicated folder such as ./out`);
+  if (isInsideOrEqual(output, guarded) || isInsideOrEqual(real, realpathDeepest(guarded))) {
+    add('output', `${output}${real !== output ? ` (resolving to ${real})` : ''} contains the job ${options.file ? 'file' : 'folder'}; use a dedicated folder such as ./out`);
     return undefined;
   }
   try {
@@ -288,7 +310,7 @@ function resolveOutput<S extends z.ZodType>(
   } catch {
     // Missing: created when the batch runs.
   }
-  return output;
+  return { output, real };
 }
 
 interface ResolvedInput {

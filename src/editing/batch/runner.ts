@@ -10,7 +10,7 @@ import { writeFileAtomic } from './atomic.js';
 import { fileDigest, itemHash } from './hash.js';
 import type { BatchItem, BatchJob } from './job-file.js';
 import { BatchManifest, MANIFEST_NAME, type ItemError, type ItemReport, type ManifestEntry } from './manifest.js';
-import { outputComponents, safeOutputPath, UnsafeOutputPathError } from './paths.js';
+import { outputComponents, pinOutputRoot, safeOutputPath, UnsafeOutputPathError } from './paths.js';
 import { REPORT_NAME, writeBatchReport } from './report.js';
 
 /** What `processItem` returns: optional report entries (outputs are recorded by `ctx.write`). */
@@ -126,7 +126,8 @@ export async function runBatch<O>(job: BatchJob<O>, options: RunBatchOptions<O>)
   const started = performance.now();
   const outputDir = job.output;
   await fs.promises.mkdir(outputDir, { recursive: true });
-  const manifest = BatchManifest.load(outputDir);
+  const root = pinOutputRoot(outputDir, job.outputReal);
+  const manifest = BatchManifest.load(root);
   const notify = (event: BatchProgress<O>): void => {
     try {
       options.onProgress?.(event);
@@ -182,10 +183,10 @@ export async function runBatch<O>(job: BatchJob<O>, options: RunBatchOptions<O>)
           if (!rel.includes('/') && RESERVED_TOP_LEVEL.has(rel.toLowerCase())) {
             throw new UnsafeOutputPathError(relativeName, `"${rel}" is reserved for the batch ${rel === REPORT_NAME ? 'report' : 'manifest'}`);
           }
-          const abs = safeOutputPath(outputDir, rel);
+          const abs = safeOutputPath(root, rel);
           if (inputPaths.has(realpathOrSelf(abs))) throw new UnsafeOutputPathError(relativeName, 'it is one of the job inputs');
           await fs.promises.mkdir(path.dirname(abs), { recursive: true });
-          await writeFileAtomic(abs, data);
+          await writeFileAtomic(abs, data, root);
           written.add(rel);
           return abs;
         },
@@ -257,7 +258,7 @@ export async function runBatch<O>(job: BatchJob<O>, options: RunBatchOptions<O>)
     if (fatal !== undefined) throw fatal.error;
 
     const items = job.items.map((item) => outcomes.get(item.id) ?? { status: 'pending' as const, item });
-    const reportPath = options.report === false ? undefined : await writeBatchReport(job, manifest, items);
+    const reportPath = options.report === false ? undefined : await writeBatchReport(job, manifest, items, root);
     const count = (status: ItemOutcome<O>['status']): number => items.filter((o) => o.status === status).length;
     return {
       done: count('done'),
