@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { writeFileAtomic } from './atomic.js';
 import type { BatchItem, BatchJob } from './job-file.js';
 import { MANIFEST_NAME, type ItemError, type ItemReport, type ManifestEntry } from './manifest.js';
-import { outputComponents, safeOutputPath, UnsafeOutputPathError } from './paths.js';
+import { outputComponents, safeOutputPath, UnsafeOutputPathError, type OutputRoot } from './paths.js';
 import { REPORT_NAME } from './report.js';
 import type { ItemContext, ProcessItem } from './runner.js';
 
@@ -41,6 +41,8 @@ export type SharedValues = Map<string, Map<string, Promise<unknown>>>;
 /** What {@link runItem} needs besides the item. */
 export interface RunItemOptions<O> {
   readonly outputDir: string;
+  /** The output folder pinned with symbolic links resolved (`pinOutputRoot`); every write is checked against it. */
+  readonly root?: OutputRoot | undefined;
   /** From {@link jobInputPaths}. */
   readonly inputPaths: ReadonlySet<string>;
   readonly signal: AbortSignal;
@@ -72,10 +74,10 @@ export async function runItem<O>(item: BatchItem<O>, options: RunItemOptions<O>)
       if (!rel.includes('/') && RESERVED_TOP_LEVEL.has(rel.toLowerCase())) {
         throw new UnsafeOutputPathError(relativeName, `"${rel}" is reserved for the batch ${rel === REPORT_NAME ? 'report' : 'manifest'}`);
       }
-      const abs = safeOutputPath(outputDir, rel);
+      const abs = safeOutputPath(options.root ?? outputDir, rel);
       if (inputPaths.has(realpathOrSelf(abs))) throw new UnsafeOutputPathError(relativeName, 'it is one of the job inputs');
       await fs.promises.mkdir(path.dirname(abs), { recursive: true });
-      await writeFileAtomic(abs, data);
+      await writeFileAtomic(abs, data, options.root);
       written.add(rel);
       return abs;
     },

@@ -10,6 +10,7 @@ import { fileDigest, itemHash } from './hash.js';
 import type { BatchItem, BatchJob } from './job-file.js';
 import { jobInputPaths, runItem, type SharedValues } from './item.js';
 import { BatchManifest, type ItemError, type ItemReport } from './manifest.js';
+import { pinOutputRoot } from './paths.js';
 import { writeBatchReport } from './report.js';
 
 /** What `processItem` returns: optional report entries (outputs are recorded by `ctx.write`). */
@@ -110,7 +111,8 @@ export async function runBatch<O>(job: BatchJob<O>, options: RunBatchOptions<O>)
   const started = performance.now();
   const outputDir = job.output;
   await fs.promises.mkdir(outputDir, { recursive: true });
-  const manifest = BatchManifest.load(outputDir);
+  const root = pinOutputRoot(outputDir, job.outputReal);
+  const manifest = BatchManifest.load(root);
   const notify = (event: BatchProgress<O>): void => {
     try {
       options.onProgress?.(event);
@@ -159,6 +161,7 @@ export async function runBatch<O>(job: BatchJob<O>, options: RunBatchOptions<O>)
       const inputError = digests.get(item.input.path);
       const result = await runItem(item, {
         outputDir,
+        root,
         inputPaths,
         signal: controller.signal,
         shared: sharedValues,
@@ -205,7 +208,7 @@ export async function runBatch<O>(job: BatchJob<O>, options: RunBatchOptions<O>)
     if (fatal !== undefined) throw fatal.error;
 
     const items = job.items.map((item) => outcomes.get(item.id) ?? { status: 'pending' as const, item });
-    const reportPath = options.report === false ? undefined : await writeBatchReport(job, manifest, items);
+    const reportPath = options.report === false ? undefined : await writeBatchReport(job, manifest, items, root);
     const count = (status: ItemOutcome<O>['status']): number => items.filter((o) => o.status === status).length;
     return {
       done: count('done'),

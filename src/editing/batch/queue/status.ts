@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import type { Job, Queue } from 'bullmq';
 import type { BatchJob } from '../job-file.js';
 import { BatchManifest, type ManifestEntry } from '../manifest.js';
+import { pinOutputRoot } from '../paths.js';
 import { writeBatchReport, type ReportOutcome } from '../report.js';
 import { queuePayloadSchema, type QueuePayload } from './payload.js';
 import type { QueueJobResult } from './worker.js';
@@ -105,7 +106,8 @@ export function batchesOf(jobs: readonly QueueJobStatus[]): Map<string, QueueJob
  */
 export async function writeQueueReport<O>(job: BatchJob<O>, jobs: readonly QueueJobStatus[]): Promise<{ reportPath: string; manifestPath: string }> {
   await fs.promises.mkdir(job.output, { recursive: true });
-  const manifest = BatchManifest.load(job.output);
+  const root = pinOutputRoot(job.output, job.outputReal);
+  const manifest = BatchManifest.load(root);
   const outcomes: ReportOutcome[] = [];
   const seen = new Set<string>();
   for (const j of jobs) {
@@ -136,6 +138,6 @@ export async function writeQueueReport<O>(job: BatchJob<O>, jobs: readonly Queue
     }
   }
   await manifest.flush();
-  const reportPath = await writeBatchReport(job, manifest, outcomes);
+  const reportPath = await writeBatchReport(job, manifest, outcomes, root);
   return { reportPath, manifestPath: manifest.path };
 }

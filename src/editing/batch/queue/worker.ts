@@ -8,12 +8,14 @@
  * `lockDurationMs`; items rewrite identical bytes atomically. A job whose items fail is retried
  * (the queue job's `attempts`) and then stays in the failed set with its errors.
  */
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { BatchItem, BatchJob } from '../job-file.js';
 import type { ManifestEntry } from '../manifest.js';
 import type { ProcessItem } from '../runner.js';
 import { jobInputPaths, runItem, type SharedValues } from '../item.js';
+import { pinOutputRoot } from '../paths.js';
 import { jobItemHashes, queuePayloadSchema, type QueuePayload } from './payload.js';
 
 /** A queue job's return value (and, as `entries` so far, its progress). */
@@ -79,6 +81,8 @@ export function startQueueWorker<O>(options: QueueWorkerOptions<O>): QueueWorker
     const hashes = await jobItemHashes(job, options.fingerprint);
     const processItem = await options.processItemFor(job, payload);
     const inputPaths = jobInputPaths(job);
+    await fs.promises.mkdir(job.output, { recursive: true });
+    const root = pinOutputRoot(job.output, job.outputReal); // every write checked against the resolved output folder
     const shared: SharedValues = new Map();
     const entries: Record<string, ManifestEntry> = {};
     const signal = new AbortController().signal; // a worker finishes its items; close() waits
@@ -90,7 +94,7 @@ export function startQueueWorker<O>(options: QueueWorkerOptions<O>): QueueWorker
       if (hash !== expected && hash !== '' && expected !== '') {
         entry = mismatch(item, hash);
       } else {
-        const r = await runItem(item, { outputDir: job.output, inputPaths, signal, shared, processItem, hash, inputError: hash === '' ? new Error(`cannot read ${item.input.path}`) : undefined });
+        const r = await runItem(item, { outputDir: job.output, root, inputPaths, signal, shared, processItem, hash, inputError: hash === '' ? new Error(`cannot read ${item.input.path}`) : undefined });
         entry = r.entry ?? mismatch(item, hash);
       }
       entries[item.id] = entry.status === 'done' ? { ...entry, report: { ...entry.report, notes: { ...entry.report?.notes, worker: id, attempt } } } : entry;
