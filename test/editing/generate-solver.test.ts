@@ -41,7 +41,7 @@ describe('generate with the folder scheduler', async () => {
     const [C, H, W] = b.inversion.latentShape;
     const z = new Random(2).normals(C * H * W);
     const a = await pipe.generate('a red circle', { ...o, scheduler: 'unipc', latents: z });
-    const c = await pipe.generate('a red circle', { ...o, scheduler: 'unipc', latents: z.map((v) => -v) });
+    const c = await pipe.generate('a red circle', { ...o, scheduler: 'unipc', latents: Float32Array.from(z, (v) => -v) });
     expect(a.solver).toBe('unipc');
     expect(bytes(a.image).equals(bytes(b.image))).toBe(true);
     expect(bytes(a.image).equals(bytes(c.image))).toBe(false);
