@@ -104,7 +104,7 @@ export const generateOptionsSchema = z.strictObject({
   /** Karras σ placement for the scheduler (classes with `use_karras_sigmas`). */
   karras: z.boolean().optional(),
   /** The starting latent z_T ([C·H·W] unit-variance noise), as diffusers' `latents=`; default: drawn from `seed`. */
-  latents: z.instanceof(Float32Array).optional(),
+  latents: z.custom<Float32Array>((v) => v instanceof Float32Array, { error: 'latents must be a Float32Array' }).optional(),
   width: z.number().int().positive().optional(),
   height: z.number().int().positive().optional(),
 });
