@@ -53,6 +53,8 @@ export interface EditResult {
   readonly masks?: Float32Array[];
   /** Average cross-attention maps per branch [h·w·77] and their size [h, w]. */
   readonly attention?: { readonly size: readonly [number, number]; readonly maps: Float32Array[] };
+  /** The rule the edit sampled with: the record's inversion method (DDIM-family methods keep their own rule). */
+  readonly solver: string;
 }
 
 /** Result of `attentionMaps`. */
@@ -212,6 +214,7 @@ export class Pipeline {
       images,
       source: sourceImage,
       latents: r.latents,
+      solver: inv.method,
       ...(r.masks ? { masks: r.masks } : {}),
       ...(r.store ? { attention: { size: mapSize, maps: r.store.average() } } : {}),
     };

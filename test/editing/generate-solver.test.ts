@@ -34,6 +34,10 @@ describe('generate with the folder scheduler', async () => {
     expect(bytes(byDefault.image).equals(bytes(ddim.image))).toBe(false);
     const r = await pipe.reconstruct(byDefault.inversion);
     expect(bytes(r.image).equals(bytes(byDefault.image))).toBe(true);
+    // The record of a PNDM generation is its EF-DDPM inversion; editing says so.
+    expect(byDefault.inversion.method).toBe('ef-ddpm');
+    const edited = await pipe.edit(byDefault.inversion, { prompt: 'a red square' });
+    expect(edited.solver).toBe('ef-ddpm');
   });
 
   it('uses a given z_T: the seed-drawn latent passed as latents gives the same image; another gives another', async () => {
