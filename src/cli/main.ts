@@ -13,6 +13,7 @@ import { conformanceCommand } from './conformance.js';
 import { doctorCommand, installCudaCommand } from './doctor.js';
 import { editCommand } from './edit.js';
 import { EXIT, EXIT_CODES_HELP, printError } from './errors.js';
+import { generateCommand } from './generate.js';
 import { invertCommand } from './invert.js';
 import { mapsCommand } from './maps.js';
 import { reconstructCommand } from './reconstruct.js';
@@ -22,6 +23,7 @@ import { REPRISE_VERSION } from './version.js';
 const HELP = `Usage: reprise <command> [options]
 
 Commands:
+  generate --prompt P    text-to-image with any solver (--scheduler pndm|unipc|…) and its exact record
   invert <image>         invert an image into an inversion record (.inv.safetensors)
   reconstruct <record>   regenerate a record's image (bit-identical with the residual)
   edit <image|record>    edit toward target prompts (prompt-to-prompt), one PNG per target
@@ -43,6 +45,7 @@ Options:
   --version              print the version
 
 Examples:
+  reprise generate --model models/sd15 --prompt "a cat on a bench" --scheduler unipc
   reprise invert cat.jpg --model models/sd15 --prompt "a cat on a bench"
   reprise reconstruct cat.inv.safetensors --model models/sd15
   reprise edit cat.inv.safetensors --model models/sd15 --target "a dog on a bench" --maps
@@ -54,6 +57,7 @@ ${EXIT_CODES_HELP}`;
 type Command = (argv: readonly string[]) => number | Promise<number>;
 
 const COMMANDS: Readonly<Record<string, Command>> = {
+  generate: generateCommand,
   invert: invertCommand,
   reconstruct: reconstructCommand,
   edit: editCommand,

@@ -8,8 +8,9 @@ import { checkInversion, type Inversion } from '../inversion/record.js';
 import { invert, sampleBranches } from '../inversion/reconstruct.js';
 import { resolveInversionOptions } from '../inversion/options.js';
 import type { BranchConditioning, BranchPredict, SamplingPlan } from '../inversion/types.js';
-import { ddimMap, type SchedulerConfig } from '../solvers/index.js';
+import { ddimMap, requireSpec, SOLVER_IDS, specForName, type AnySolverSpec, type SchedulerConfig } from '../solvers/index.js';
 import { Random } from '../util/random.js';
+import { RepriseError } from '../errors.js';
 import { sampleWithScheduler } from './scheduler-sampling.js';
 
 /** What generation needs. */
@@ -26,6 +27,8 @@ export interface GenerateArgs {
   /** Generate with this scheduler instead; the record then comes from EF-DDPM inversion. */
   readonly scheduler?: SchedulerConfig;
   readonly invertPredict?: BranchPredict;
+  /** The starting latent z_T (default: drawn from `seed`). */
+  readonly start?: Float32Array;
 }
 
 /** Generates a latent and its record. */
@@ -33,7 +36,11 @@ export async function generateLatent(a: GenerateArgs): Promise<Inversion> {
   const [C, H, W] = a.plan.latentShape;
   const size = C * H * W;
   const rng = new Random(a.seed);
-  const start = rng.normals(size);
+  const drawn = rng.normals(size);
+  if (a.start !== undefined && a.start.length !== size) {
+    throw new RepriseError('CONFIG_INVALID', `latents has ${a.start.length} values but the latent shape [${C}, ${H}, ${W}] needs ${size}`, { hint: 'Pass one unit-variance latent of the generated size (C·H·W values).' });
+  }
+  const start = a.start ?? drawn;
   const meta = { modelId: a.modelId, schedulerConfig: a.schedulerConfig, prompts: { source: a.prompt, ...(a.negativePrompt ? { negative: a.negativePrompt } : {}) }, conditioning: a.conditioning };
   if (a.scheduler) {
     const [z0] = await sampleWithScheduler(a.predict, { scheduler: a.scheduler, steps: a.plan.timesteps.length, start, branches: 1, seed: a.seed });
@@ -79,4 +86,24 @@ export async function generateLatent(a: GenerateArgs): Promise<Inversion> {
   const record = { ...provisional, z0: z0 as Float32Array } as Inversion;
   checkInversion(record);
   return record;
+}
+
+/** Classes whose folders generate with an inversion method's own rule (exact record by construction). */
+const METHOD_CLASSES: ReadonlySet<string> = new Set(['DDIMScheduler', 'LCMScheduler']);
+
+/**
+ * The solver `generate` samples with: the `scheduler` asked for; none when a `method` is asked
+ * for; else the folder's own class (SD 1.5: PNDMScheduler), except DDIM/LCM folders, which keep
+ * the DDIM-family method. A class Reprise cannot run is an error naming it and the choices.
+ */
+export function generationSolver(scheduler: string | undefined, method: string | undefined, folderClass: string | undefined): AnySolverSpec | undefined {
+  if (scheduler !== undefined) {
+    const spec = specForName(scheduler) ?? requireSpec(scheduler);
+    if (spec.className === 'DDIMInverseScheduler') {
+      throw new RepriseError('CONFIG_INVALID', 'DDIMInverseScheduler runs image → noise and cannot generate', { hint: `Choose one of ${SOLVER_IDS.filter((i) => i !== 'ddim-inverse').join(', ')}.` });
+    }
+    return spec;
+  }
+  if (method !== undefined || folderClass === undefined || METHOD_CLASSES.has(folderClass)) return undefined;
+  return requireSpec(folderClass);
 }

@@ -13,7 +13,7 @@ import { loadModelUnets, type ModelUnets } from '../attention/unified-unet.js';
 import { TextEncoderModel, VaeModel, type LoadOptions, type UnetModel } from '../runtime/load.js';
 import type { HostTensor } from '../runtime/session.js';
 import { ClipTokenizer } from '../tokenizer/index.js';
-import { resolveSchedulerConfig, type SchedulerConfig } from '../solvers/index.js';
+import { resolveSchedulerConfig, type SchedulerClassName, type SchedulerConfig } from '../solvers/index.js';
 
 const modelIndexSchema = z.looseObject({
   _class_name: z.string().optional(),
@@ -79,8 +79,15 @@ export class DiffusionModel {
   }
 
   /** The scheduler config resolved for a sampler class (e.g. DDIM for inversion, LCM for LCM models). */
-  scheduler(className: 'DDIMScheduler' | 'LCMScheduler' | 'DDPMScheduler' | 'EulerDiscreteScheduler' | 'DPMSolverMultistepScheduler'): SchedulerConfig {
-    return resolveSchedulerConfig({ ...this.schedulerConfig, _class_name: className }, className);
+  scheduler(className: SchedulerClassName, options: { readonly karras?: boolean } = {}): SchedulerConfig {
+    const karras = options.karras === true ? { use_karras_sigmas: true } : {};
+    return resolveSchedulerConfig({ ...this.schedulerConfig, _class_name: className, ...karras }, className);
+  }
+
+  /** The diffusers class scheduler/scheduler_config.json names (undefined when it names none). */
+  get schedulerClassName(): string | undefined {
+    const name = this.schedulerConfig['_class_name'];
+    return typeof name === 'string' ? name : undefined;
   }
 
   /** Pixels per latent cell: 2^(VAE blocks − 1) (8 for SD). */

@@ -8,6 +8,7 @@ import { crossReplaceSchema, selfReplaceSchema } from '../attention/alignment/in
 import { ConfigError } from '../errors.js';
 import { INVERSION_METHODS } from '../inversion/options.js';
 import type { InversionMethod } from '../inversion/types.js';
+import { SOLVER_IDS, specForName } from '../solvers/index.js';
 
 const methodSchema = z.enum(INVERSION_METHODS as unknown as [InversionMethod, ...InversionMethod[]]);
 const fraction = z.number().min(0).max(1);
@@ -85,16 +86,25 @@ export const editOptionsSchema = z.strictObject({
 });
 export type EditOptions = z.input<typeof editOptionsSchema>;
 
+/** A solver of the registry: its id, an alias or the diffusers class name. */
+export const solverName = z.string().refine((n) => specForName(n) !== undefined, {
+  error: (issue) => `unknown scheduler ${JSON.stringify(issue.input)} (choices: ${SOLVER_IDS.join(', ')}, or a diffusers class name of one)`,
+});
+
 /** Options of `Pipeline.generate`. */
 export const generateOptionsSchema = z.strictObject({
   seed: seed.default(0),
   steps: z.number().int().min(1).max(1000).optional(),
   guidance: z.number().min(0).max(50).default(7.5),
   negativePrompt: z.string().default(''),
-  /** Sampler whose record the image gets (exact by construction). */
-  method: z.enum(['ddim', 'ef-ddpm', 'bdia', 'edict']).default('ddim'),
-  /** Or any scheduler (DPMSolverMultistepScheduler, EulerDiscreteScheduler, ...): the image is then EF-DDPM-inverted for its record. */
-  scheduler: z.enum(['DDIMScheduler', 'DDPMScheduler', 'DPMSolverMultistepScheduler', 'EulerDiscreteScheduler', 'LCMScheduler']).optional(),
+  /** Sample with this inversion method's own rule; its record is exact by construction. Default: the folder's scheduler (DDIM folders: 'ddim'). */
+  method: z.enum(['ddim', 'ef-ddpm', 'bdia', 'edict']).optional(),
+  /** Or any registered solver (`pndm`, `unipc`, `dpm-solver++`, … or a diffusers class name): the image is then EF-DDPM-inverted for its record. */
+  scheduler: solverName.optional(),
+  /** Karras σ placement for the scheduler (classes with `use_karras_sigmas`). */
+  karras: z.boolean().optional(),
+  /** The starting latent z_T ([C·H·W] unit-variance noise), as diffusers' `latents=`; default: drawn from `seed`. */
+  latents: z.custom<Float32Array>((v) => v instanceof Float32Array, { error: 'latents must be a Float32Array' }).optional(),
   width: z.number().int().positive().optional(),
   height: z.number().int().positive().optional(),
 });

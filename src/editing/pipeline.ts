@@ -22,11 +22,11 @@ import { unetBranchPredictor } from '../inversion/predictor.js';
 import { checkInversion, type Inversion } from '../inversion/record.js';
 import { invert, reconstructLatent, recordPlan } from '../inversion/reconstruct.js';
 import type { BranchConditioning, BranchPredict, SamplingPlan } from '../inversion/types.js';
-import { guidanceScaleEmbedding } from '../solvers/index.js';
+import { guidanceScaleEmbedding, type SchedulerClassName } from '../solvers/index.js';
 import { attentionLayerInfo, buildAttentionPlan, buildLocalBlend, chooseMapSize, storeLayers } from './attention-setup.js';
 import { runEditLoop } from './edit-loop.js';
 import { checkMemory } from './memory-estimate.js';
-import { generateLatent } from './generate.js';
+import { generateLatent, generationSolver } from './generate.js';
 import { DiffusionModel, type ModelLoadOptions } from './model.js';
 import { attentionOptionsSchema, editOptionsSchema, generateOptionsSchema, invertOptionsSchema, parseOptions, type EditOptions, type GenerateOptions, type InvertOptions } from './options.js';
 import { decodeEdited, decodeToImage, decodeWithoutResidual, encodeImage } from './pixels.js';
@@ -54,6 +54,8 @@ export interface EditResult {
   readonly masks?: Float32Array[];
   /** Average cross-attention maps per branch [h·w·77] and their size [h, w]. */
   readonly attention?: { readonly size: readonly [number, number]; readonly maps: Float32Array[] };
+  /** The rule the edit sampled with: the record's inversion method (DDIM-family methods keep their own rule). */
+  readonly solver: string;
 }
 
 /** Result of `attentionMaps`. */
@@ -214,6 +216,7 @@ export class Pipeline {
       images,
       source: sourceImage,
       latents: r.latents,
+      solver: inv.method,
       ...(r.masks ? { masks: r.masks } : {}),
       ...(r.store ? { attention: { size: mapSize, maps: r.store.average() } } : {}),
     };
@@ -247,7 +250,7 @@ export class Pipeline {
   }
 
   /** Generates an image from a prompt; its record is exact by construction, so it edits like an inverted photo. */
-  async generate(prompt: string, options: GenerateOptions & CallOptions = {}): Promise<{ image: RasterImage; inversion: Inversion }> {
+  async generate(prompt: string, options: GenerateOptions & CallOptions = {}): Promise<{ image: RasterImage; inversion: Inversion; solver: string }> {
     const { onProgress, ...rest } = options;
     const o = parseOptions(generateOptionsSchema, rest, 'generate');
     const size = this.model.nativeSize;
@@ -261,6 +264,9 @@ export class Pipeline {
     const [cond, uncond] = await this.model.encodePrompts([prompt, o.negativePrompt]);
     const conditioning: BranchConditioning = { cond: cond as Float32Array, uncond: uncond as Float32Array, guidance: this.cfg(o.guidance) };
     const call = { ...(onProgress ? { onProgress } : {}) };
+    const spec = generationSolver(o.scheduler, o.method, this.model.schedulerClassName);
+    if (o.karras === true && spec === undefined) throw new RepriseError('CONFIG_INVALID', 'karras needs a scheduler with Karras σ', { hint: 'Pass scheduler (e.g. "dpm-solver++", "euler", "heun", "unipc") with karras.' });
+    const method = o.method ?? 'ddim';
     const inversion = await generateLatent({
       plan,
       schedulerConfig: this.model.schedulerConfig,
@@ -270,10 +276,11 @@ export class Pipeline {
       negativePrompt: o.negativePrompt,
       modelId: this.modelId(),
       seed: o.seed,
-      method: o.method,
-      ...(o.scheduler ? { scheduler: this.model.scheduler(o.scheduler), invertPredict: this.predictor(plan, [conditioning], o.guidance, 'invert', call) } : {}),
+      method,
+      ...(o.latents ? { start: o.latents } : {}),
+      ...(spec ? { scheduler: this.model.scheduler(spec.className as SchedulerClassName, { karras: o.karras === true }), invertPredict: this.predictor(plan, [conditioning], o.guidance, 'invert', call) } : {}),
     });
-    return { image: await decodeToImage(this.model, inversion.z0, shape, undefined), inversion };
+    return { image: await decodeToImage(this.model, inversion.z0, shape, undefined), inversion, solver: spec?.id ?? method };
   }
 
   /** Cross-attention maps of the source prompt while regenerating the record, as heatmaps over its image. */

@@ -4,7 +4,7 @@
  * uncond row, keeping the batch layout — and so the arithmetic — identical for every call).
  * CFG (with rescale) is applied to the raw model output, then converted to ε and x̂0.
  */
-import { alphaBarAt, classifierFreeGuidance, noiseLevelFromAlphaBar, toDenoised } from '../solvers/index.js';
+import { alphaBarAtTime, classifierFreeGuidance, noiseLevelFromAlphaBar, toDenoised } from '../solvers/index.js';
 import type { UnetModel } from '../runtime/load.js';
 import type { HostTensor } from '../runtime/session.js';
 import type { BranchConditioning, BranchPrediction, BranchPredict, SamplingPlan } from './types.js';
@@ -29,7 +29,8 @@ export function stackBranches(latents: readonly Float32Array[], conds: readonly 
 export function guideBranches(out: Float32Array, latents: readonly Float32Array[], conds: readonly BranchConditioning[], plan: SamplingPlan, t: number): BranchPrediction[] {
   const n = latents.length;
   const size = out.length / (2 * n);
-  const level = noiseLevelFromAlphaBar(alphaBarAt(plan.schedule, t));
+  // Fractional t: Euler/Heun timesteps of a scheduler run.
+  const level = noiseLevelFromAlphaBar(alphaBarAtTime(plan.schedule, t));
   return latents.map((z, b) => {
     const c = conds[b] as BranchConditioning;
     const u = out.slice(b * size, (b + 1) * size);

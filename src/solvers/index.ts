@@ -30,6 +30,7 @@ export {
   rescaleZeroTerminalSnr,
   torchLinspaceF32,
   alphaBarAt,
+  alphaBarAtTime,
   sigmasFromAlphasCumprod,
 } from './schedule.js';
 export type { NoiseSchedule } from './schedule.js';

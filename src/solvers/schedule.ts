@@ -144,3 +144,18 @@ export function alphaBarAt(schedule: NoiseSchedule, t: number, fallback: number 
 export function sigmasFromAlphasCumprod(alphasCumprod: Float64Array): Float64Array {
   return alphasCumprod.map((a) => f32(Math.sqrt(f32(f32(1 - a) / a))));
 }
+
+/**
+ * ā at a timestep that may be fractional (Euler/Heun place float timesteps): an integer t as
+ * {@link alphaBarAt}; otherwise 1/(1 + σ²) with σ interpolated linearly in t from the σ table,
+ * as those classes interpolate σ.
+ */
+export function alphaBarAtTime(schedule: NoiseSchedule, t: number): number {
+  if (Number.isInteger(t)) return alphaBarAt(schedule, t);
+  const ac = schedule.alphasCumprod;
+  if (!(t > 0 && t < ac.length - 1)) return alphaBarAt(schedule, t);
+  const lo = Math.floor(t);
+  const sigma = (i: number): number => Math.sqrt((1 - ac[i]!) / ac[i]!);
+  const s = sigma(lo) + (t - lo) * (sigma(lo + 1) - sigma(lo));
+  return 1 / (1 + s * s);
+}
