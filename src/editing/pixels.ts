@@ -10,6 +10,7 @@ import type { PixelResidual } from '../inversion/record.js';
 import { upsampleNearest } from '../attention/local-blend.js';
 import { RepriseError } from '../errors.js';
 import type { DiffusionModel } from './model.js';
+import { pixelChecksum } from './record-check.js';
 
 /** How an input image is fitted to the model. */
 export interface ResizeOptions {
@@ -54,7 +55,7 @@ export async function encodeImage(model: DiffusionModel, image: RasterImage, res
       residual,
       shape: [image.height, image.width, image.channels],
       transform: transformToJson(prepared.transform),
-      image: { width: image.width, height: image.height, channels: image.channels, bitDepth: image.bitDepth },
+      image: { width: image.width, height: image.height, channels: image.channels, bitDepth: image.bitDepth, sha256: pixelChecksum(image) },
     },
   };
 }
