@@ -29,6 +29,7 @@ import { generateLatent } from './generate.js';
 import { DiffusionModel, type ModelLoadOptions } from './model.js';
 import { attentionOptionsSchema, editOptionsSchema, generateOptionsSchema, invertOptionsSchema, parseOptions, type EditOptions, type GenerateOptions, type InvertOptions } from './options.js';
 import { decodeEdited, decodeToImage, decodeWithoutResidual, encodeImage } from './pixels.js';
+import { checkRecordFields } from './record-fields.js';
 
 /** Progress of a long call. */
 export interface Progress {
@@ -164,6 +165,12 @@ export class Pipeline {
     if (inv.modelId !== this.modelId()) {
       throw new RepriseError('RUNTIME_INPUT', 'this inversion record was made with another model', { hint: 'Load the model the record was made with, or invert the image again with this one.' });
     }
+    const unetConfig = this.model.unet.config as { in_channels?: number };
+    checkRecordFields(inv, {
+      latentChannels: unetConfig.in_channels ?? 4,
+      vaeScaleFactor: this.model.vaeScaleFactor,
+      conditioningLength: this.model.tokenizer.maxLength * this.model.unet.contextDim,
+    });
   }
 
   /** Regenerates the inverted image: bit-identical to the input when the record holds the residual (exact methods). */

@@ -8,9 +8,9 @@ import type { ResizePolicy } from '../io/image/model-geometry.js';
 import type { RasterImage } from '../io/image/types.js';
 import type { PixelResidual } from '../inversion/record.js';
 import { upsampleNearest } from '../attention/local-blend.js';
-import { RepriseError } from '../errors.js';
 import type { DiffusionModel } from './model.js';
 import { pixelChecksum } from './record-check.js';
+import { parseStoredTransform } from './record-fields.js';
 
 /** How an input image is fitted to the model. */
 export interface ResizeOptions {
@@ -28,11 +28,8 @@ function transformToJson(t: ModelTransform): unknown {
 }
 
 function transformFromJson(j: unknown): ModelTransform {
-  const o = j as ModelTransform & { alphaSamples?: { bits: number; base64: string } };
-  if (typeof o !== 'object' || o === null || !('geometry' in o)) {
-    throw new RepriseError('RUNTIME_INPUT', 'the inversion record\'s pixel transform is damaged', { hint: 'Invert the image again.' });
-  }
-  if (!o.alphaSamples) return o;
+  const o = parseStoredTransform(j);
+  if (!o.alphaSamples) return o as ModelTransform;
   const buf = Buffer.from(o.alphaSamples.base64, 'base64');
   const copy = new Uint8Array(buf.byteLength);
   copy.set(buf);
