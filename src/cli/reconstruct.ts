@@ -2,6 +2,8 @@
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pngMetadata } from '../editing/batch-pipeline.js';
+import { decodeToImage } from '../editing/pixels.js';
+import { checkReconstruction } from '../editing/record-check.js';
 import { writeImage } from '../io/image/index.js';
 import { loadInversion } from '../inversion/record.js';
 import { assertNotInput, checkOutputFile, fileStem, loadPipeline, MODEL_FLAGS, MODEL_FLAGS_HELP, modelFlags, onePositional, parseFlags } from './args.js';
@@ -14,8 +16,9 @@ import { REPRISE_VERSION } from './version.js';
 export const RECONSTRUCT_HELP = `Usage: reprise reconstruct <inv.safetensors> --model <folder> [--out FILE] [--json]
 
 Regenerates the image of an inversion record (from \`reprise invert\`). With the residual (the
-default of \`reprise invert\`) the pixels are bit-identical to the inverted image. PNG output
-carries text metadata: prompt, method, steps, seed, reprise version.
+default of \`reprise invert\`) the pixels are bit-identical to the inverted image: they are checked
+against the record's checksum of the inverted image, and a mismatch is an error (exit 1; the
+image is still written). PNG output carries text metadata: prompt, method, steps, seed, reprise version.
 
 Options:
 ${MODEL_FLAGS_HELP}
@@ -47,12 +50,15 @@ export function reconstructCommand(argv: readonly string[]): Promise<number> {
     bar.update('loading model', 0, 1);
     const pipe = await loadPipeline(model);
     checkRecordModel(record, pipe, input, model.folder);
-    const { image } = await pipe.reconstruct(record, { onProgress: bar.pipeline() });
+    const reconstructed = await pipe.reconstruct(record, { onProgress: bar.pipeline() });
+    const { image } = reconstructed;
+    const check = checkReconstruction(record, reconstructed, record.pixels ? await decodeToImage(pipe.model, record.z0, record.latentShape, record.pixels) : undefined);
+    const failed = check.reason === 'checksum-mismatch';
     const png = path.extname(out).toLowerCase() === '.png';
     const written = await writeImage(out, image, png ? { pngText: pngMetadata(record, REPRISE_VERSION) } : {});
     bar.done();
     const result = {
-      ok: true,
+      ok: !failed,
       command: 'reconstruct',
       input,
       output: path.resolve(written.path),
@@ -63,11 +69,22 @@ export function reconstructCommand(argv: readonly string[]): Promise<number> {
       steps: record.schedule.steps,
       prompt: record.prompts.source,
       residual: record.pixels !== undefined,
-      lossless: png,
+      lossless: png && check.exact,
+      exact: check.exact,
+      ...(check.reason !== undefined ? { inexact: check.reason } : {}),
+      latentSamplesEqual: check.latentSamplesEqual,
+      latentSamples: check.latentSamples,
+      ...(check.pixelSamplesEqual !== undefined ? { pixelSamplesEqual: check.pixelSamplesEqual } : {}),
+      pixelSamples: check.pixelSamples,
       seconds: +((performance.now() - t0) / 1000).toFixed(3),
     };
     if (values.json) printJson(result);
-    else process.stdout.write(`Wrote ${out} (${image.width}×${image.height}, ${result.residual ? 'with the pixel residual: the inverted image\'s pixels' : 'no pixel residual in the record: the model\'s rendering'}${result.residual && !png ? `; ${written.format} is lossy` : ''}).\n`);
+    if (failed) {
+      process.stderr.write(`reprise reconstruct: NOT exact — the reconstructed pixels do not match the checksum of the inverted image stored in ${input} (${check.pixelSamplesEqual ?? '?'} of ${check.pixelSamples} samples equal); wrote ${out} anyway.\n` +
+        '  hint: reconstruct with the model, device and precision the record was made with (`reprise invert` on this machine makes an exact one).\n');
+      return EXIT.failed;
+    }
+    if (!values.json) process.stdout.write(`Wrote ${out} (${image.width}×${image.height}, ${result.residual ? 'with the pixel residual: the inverted image\'s pixels' : 'no pixel residual in the record: the model\'s rendering'}${result.residual && !png ? `; ${written.format} is lossy` : ''}).\n`);
     return EXIT.ok;
   });
 }

@@ -19,6 +19,8 @@ export interface GenerateArgs {
   readonly schedulerConfig: unknown;
   readonly predict: BranchPredict;
   readonly conditioning: BranchConditioning;
+  /** The guidance w of the time-conditioning embedding (LCM UNets), stored in the record. */
+  readonly embeddedGuidance?: number;
   readonly prompt: string;
   readonly negativePrompt: string;
   readonly modelId: string;
@@ -41,7 +43,7 @@ export async function generateLatent(a: GenerateArgs): Promise<Inversion> {
     throw new RepriseError('CONFIG_INVALID', `latents has ${a.start.length} values but the latent shape [${C}, ${H}, ${W}] needs ${size}`, { hint: 'Pass one unit-variance latent of the generated size (C·H·W values).' });
   }
   const start = a.start ?? drawn;
-  const meta = { modelId: a.modelId, schedulerConfig: a.schedulerConfig, prompts: { source: a.prompt, ...(a.negativePrompt ? { negative: a.negativePrompt } : {}) }, conditioning: a.conditioning };
+  const meta = { modelId: a.modelId, schedulerConfig: a.schedulerConfig, prompts: { source: a.prompt, ...(a.negativePrompt ? { negative: a.negativePrompt } : {}) }, conditioning: a.conditioning, ...(a.embeddedGuidance !== undefined ? { embeddedGuidance: a.embeddedGuidance } : {}) };
   if (a.scheduler) {
     const [z0] = await sampleWithScheduler(a.predict, { scheduler: a.scheduler, steps: a.plan.timesteps.length, start, branches: 1, seed: a.seed });
     return invert(a.plan, a.invertPredict ?? a.predict, z0 as Float32Array, { method: 'ef-ddpm', seed: a.seed }, meta);
@@ -54,6 +56,7 @@ export async function generateLatent(a: GenerateArgs): Promise<Inversion> {
     schedule: { config: a.schedulerConfig, steps, timesteps: [...a.plan.timesteps] },
     prompts: meta.prompts,
     conditioning: a.conditioning,
+    ...(a.embeddedGuidance !== undefined ? { embeddedGuidance: a.embeddedGuidance } : {}),
     latentShape: a.plan.latentShape,
   };
   let latents: Inversion['latents'];

@@ -30,6 +30,7 @@ import { generateLatent, generationSolver } from './generate.js';
 import { DiffusionModel, type ModelLoadOptions } from './model.js';
 import { attentionOptionsSchema, editOptionsSchema, generateOptionsSchema, invertOptionsSchema, parseOptions, type EditOptions, type GenerateOptions, type InvertOptions } from './options.js';
 import { decodeEdited, decodeToImage, decodeWithoutResidual, encodeImage } from './pixels.js';
+import { checkRecordFields } from './record-fields.js';
 
 /** Progress of a long call. */
 export interface Progress {
@@ -86,6 +87,16 @@ export class Pipeline {
     return dim === undefined ? undefined : guidanceScaleEmbedding(guidance, dim);
   }
 
+  /** The record field of the embedding's guidance (LCM UNets only). */
+  private embedded(guidance: number): { embeddedGuidance?: number } {
+    return this.model.unet.timestepCondDim === undefined ? {} : { embeddedGuidance: guidance };
+  }
+
+  /** The guidance a record's time-conditioning embedding was made with (older records: their CFG scale). */
+  private recordEmbedding(inv: Inversion): number {
+    return inv.embeddedGuidance ?? inv.conditioning.guidance;
+  }
+
   /** LCM models take guidance through the embedding, not CFG. */
   private cfg(guidance: number): number {
     return this.model.isLcm ? 1 : guidance;
@@ -126,6 +137,7 @@ export class Pipeline {
       schedulerConfig: this.model.schedulerConfig,
       prompts: { source: o.prompt, ...(o.negativePrompt ? { negative: o.negativePrompt } : {}) },
       conditioning,
+      ...this.embedded(guidance),
       ...(enc.pixels ? { pixels: enc.pixels } : {}),
     });
     return record;
@@ -156,12 +168,18 @@ export class Pipeline {
     if (inv.modelId !== this.modelId()) {
       throw new RepriseError('RUNTIME_INPUT', 'this inversion record was made with another model', { hint: 'Load the model the record was made with, or invert the image again with this one.' });
     }
+    const unetConfig = this.model.unet.config as { in_channels?: number };
+    checkRecordFields(inv, {
+      latentChannels: unetConfig.in_channels ?? 4,
+      vaeScaleFactor: this.model.vaeScaleFactor,
+      conditioningLength: this.model.tokenizer.maxLength * this.model.unet.contextDim,
+    });
   }
 
   /** Regenerates the inverted image: bit-identical to the input when the record holds the residual (exact methods). */
   async reconstruct(inv: Inversion, options: CallOptions = {}): Promise<{ image: RasterImage; latent: Float32Array }> {
     this.checkRecord(inv);
-    const latent = await reconstructLatent(inv, (plan, conds) => this.predictor(plan, conds, inv.conditioning.guidance, 'reconstruct', options));
+    const latent = await reconstructLatent(inv, (plan, conds) => this.predictor(plan, conds, this.recordEmbedding(inv), 'reconstruct', options));
     options.onProgress?.({ phase: 'decode', step: 0, total: 1 });
     return { image: await decodeToImage(this.model, latent, inv.latentShape, inv.pixels), latent };
   }
@@ -193,7 +211,8 @@ export class Pipeline {
     const lb = buildLocalBlend(this.model.tokenizer, o.attention, [source, ...targets], steps);
     const userMask = mask ? this.latentMask(mask.image, inv, mask.mode ?? 'replace') : undefined;
     if (userMask && !lb) throw new RepriseError('CONFIG_INVALID', 'a mask needs attention.localBlend (the words whose region it replaces or refines)', { hint: "Add attention: { localBlend: ['word'] }." });
-    const tc = this.timestepCond(guidance);
+    // LCM: one embedding for every branch; the record's keeps the source branch exact unless a guidance is asked for.
+    const tc = this.timestepCond(o.guidance ?? (this.model.isLcm ? this.recordEmbedding(inv) : guidance));
     const r = await runEditLoop({
       unet,
       record: inv,
@@ -272,6 +291,7 @@ export class Pipeline {
       schedulerConfig: this.model.schedulerConfig,
       predict: this.predictor(plan, [conditioning], o.guidance, 'generate', call),
       conditioning,
+      ...this.embedded(o.guidance),
       prompt,
       negativePrompt: o.negativePrompt,
       modelId: this.modelId(),
@@ -286,7 +306,7 @@ export class Pipeline {
   /** Cross-attention maps of the source prompt while regenerating the record, as heatmaps over its image. */
   async attentionMaps(inv: Inversion, options: CallOptions & { resolution?: number } = {}): Promise<AttentionMapsResult> {
     const attention = parseOptions(attentionOptionsSchema, { edit: 'none', selfReplace: 0, ...(options.resolution ? { resolution: options.resolution } : {}) }, 'maps');
-    const r = await this.edit(inv, { prompt: inv.prompts.source, attention, guidance: inv.conditioning.guidance, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
+    const r = await this.edit(inv, { prompt: inv.prompts.source, attention, guidance: this.model.isLcm ? this.recordEmbedding(inv) : inv.conditioning.guidance, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
     const image = r.source;
     const maps = r.attention?.maps[0] as Float32Array;
     const size = r.attention?.size as readonly [number, number];

@@ -8,10 +8,11 @@ import type { ResizePolicy } from '../io/image/model-geometry.js';
 import type { RasterImage } from '../io/image/types.js';
 import type { PixelResidual } from '../inversion/record.js';
 import { upsampleNearest } from '../attention/local-blend.js';
-import { RepriseError } from '../errors.js';
 import type { DiffusionModel } from './model.js';
 import { checkMemory } from './memory-estimate.js';
 import { targetSide, unetMultiple, workingGeometry, type WorkingSizeRequest } from './working-size.js';
+import { pixelChecksum } from './record-check.js';
+import { parseStoredTransform } from './record-fields.js';
 
 /** How an input image is fitted to the model. */
 export interface ResizeOptions {
@@ -29,11 +30,8 @@ function transformToJson(t: ModelTransform): unknown {
 }
 
 function transformFromJson(j: unknown): ModelTransform {
-  const o = j as ModelTransform & { alphaSamples?: { bits: number; base64: string } };
-  if (typeof o !== 'object' || o === null || !('geometry' in o)) {
-    throw new RepriseError('RUNTIME_INPUT', 'the inversion record\'s pixel transform is damaged', { hint: 'Invert the image again.' });
-  }
-  if (!o.alphaSamples) return o;
+  const o = parseStoredTransform(j);
+  if (!o.alphaSamples) return o as ModelTransform;
   const buf = Buffer.from(o.alphaSamples.base64, 'base64');
   const copy = new Uint8Array(buf.byteLength);
   copy.set(buf);
@@ -59,7 +57,7 @@ export async function encodeImage(model: DiffusionModel, image: RasterImage, res
       residual,
       shape: [image.height, image.width, image.channels],
       transform: transformToJson(prepared.transform),
-      image: { width: image.width, height: image.height, channels: image.channels, bitDepth: image.bitDepth },
+      image: { width: image.width, height: image.height, channels: image.channels, bitDepth: image.bitDepth, sha256: pixelChecksum(image) },
     },
   };
 }

@@ -30,6 +30,8 @@ export interface InversionMeta {
    * substitution), whatever uncond is given.
    */
   readonly conditioning: BranchConditioning;
+  /** The guidance w of the UNet's time-conditioning embedding (LCM), when it has one. */
+  readonly embeddedGuidance?: number;
   readonly pixels?: PixelResidual;
 }
 
@@ -93,6 +95,7 @@ export async function invert(plan: SamplingPlan, predict: BranchPredict, z0: Flo
     schedule: { config: meta.schedulerConfig, steps, timesteps: [...plan.timesteps] },
     prompts: meta.prompts,
     conditioning: resolved.method === 'negative-prompt' ? { ...meta.conditioning, uncond: meta.conditioning.cond } : meta.conditioning,
+    ...(meta.embeddedGuidance !== undefined ? { embeddedGuidance: meta.embeddedGuidance } : {}),
     latentShape: [plan.latentShape[0], plan.latentShape[1], plan.latentShape[2]],
     z0: z0.slice(),
     latents,

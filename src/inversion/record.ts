@@ -89,6 +89,11 @@ export interface Inversion {
   readonly prompts: InversionPrompts;
   /** The source branch's conditioning used (embeddings [L·D], guidance), so reconstruction needs no text encoder. */
   readonly conditioning: BranchConditioning;
+  /**
+   * The guidance w of the time-conditioning embedding (LCM UNets with `time_cond_proj_dim`),
+   * which reconstruction and edits must feed again; absent for UNets without one.
+   */
+  readonly embeddedGuidance?: number;
   /** [C, H, W] of z0. */
   readonly latentShape: readonly [number, number, number];
   readonly z0: Float32Array;
@@ -170,6 +175,7 @@ function recordJson(record: Inversion): string {
     prompts: record.prompts,
     guidance: c.guidance,
     ...(c.guidanceRescale !== undefined ? { guidanceRescale: c.guidanceRescale } : {}),
+    ...(record.embeddedGuidance !== undefined ? { embeddedGuidance: record.embeddedGuidance } : {}),
     latentShape: [...record.latentShape],
     conditioningLength: c.cond.length,
     ...(record.pixels !== undefined ? { pixels: { shape: [...record.pixels.shape], transform: record.pixels.transform ?? null, image: record.pixels.image ?? null } } : {}),
@@ -205,6 +211,7 @@ export function checkInversion(record: Inversion): void {
   const c = record.conditioning;
   if (c.cond.length === 0 || c.uncond.length !== c.cond.length) throw badInput(`conditioning.cond (${c.cond.length}) and .uncond (${c.uncond.length}) must be non-empty and of equal length`);
   if (!Number.isFinite(c.guidance)) throw badInput(`guidance must be finite, got ${c.guidance}`);
+  if (record.embeddedGuidance !== undefined && !Number.isFinite(record.embeddedGuidance)) throw badInput(`embeddedGuidance must be finite, got ${record.embeddedGuidance}`);
   if (c.guidanceRescale !== undefined && !(c.guidanceRescale >= 0 && c.guidanceRescale <= 1)) throw badInput(`guidanceRescale must lie in [0, 1], got ${c.guidanceRescale}`);
   if (record.latents.method === 'ef-ddpm' && record.options.method === 'ef-ddpm' && record.latents.noiseMaps.length !== steps - record.options.skip) {
     throw badInput(`EF-DDPM with ${steps} steps and skip ${record.options.skip} needs ${steps - record.options.skip} noise maps, the record holds ${record.latents.noiseMaps.length}`);
@@ -244,6 +251,7 @@ const recordJsonSchema = z.strictObject({
   prompts: z.strictObject({ source: z.string(), negative: z.string().optional() }),
   guidance: z.number(),
   guidanceRescale: z.number().min(0).max(1).optional(),
+  embeddedGuidance: z.number().optional(),
   latentShape: z.tuple([posInt, posInt, posInt]),
   conditioningLength: posInt,
   pixels: z.strictObject({ shape: z.array(z.number().int().nonnegative()), transform: z.unknown(), image: z.unknown() }).optional(),
@@ -394,6 +402,7 @@ function readRecord(path: string, file: SafetensorsFile): Inversion {
     schedule: { config: r.schedule.config, steps: r.schedule.steps, timesteps: r.schedule.timesteps },
     prompts: r.prompts.negative === undefined ? { source: r.prompts.source } : { source: r.prompts.source, negative: r.prompts.negative },
     conditioning: { cond, uncond, guidance: r.guidance, ...(r.guidanceRescale !== undefined ? { guidanceRescale: r.guidanceRescale } : {}) },
+    ...(r.embeddedGuidance !== undefined ? { embeddedGuidance: r.embeddedGuidance } : {}),
     latentShape: shape,
     z0,
     latents,
