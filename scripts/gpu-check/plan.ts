@@ -60,7 +60,8 @@ export function gpuCheckPlan(o: PlanOptions): Stage[] {
   const size = o.benchSize ?? (o.device === 'cuda' ? 'sd15' : 'tiny');
   const runs = o.quick ? ['--runs', '3', '--warmup', '1'] : ['--runs', '20', '--warmup', '3'];
   const exactSteps = o.quick ? '4' : '20';
-  const demoSteps = o.quick ? '4' : '20';
+  // The demo's edit check (the circle turns green) needs its default 20 steps, also in --quick.
+  const demoSteps = '20';
   const e2eSteps = o.quick ? '5' : '50';
   const bench = (id: string, only: string, budget: number, measures: string, extra: string[] = []): Stage => ({
     id,
@@ -102,12 +103,12 @@ export function gpuCheckPlan(o: PlanOptions): Stage[] {
     bench('bench-e2e', 'edit', 200, `end to end: EF-DDPM inversion + P2P edit, ${e2eSteps}+${e2eSteps} steps${size === 'sd15' ? ' at 512²' : ''}, images/min, GPU memory`),
     exactness('fp32', false, 60),
     conformance('fp32', 60),
-    demo(false, 60),
+    demo(false, o.device === 'cpu' ? 150 : 60),
     bench('bench-vae-text', 'vae,text', 90, 'VAE encode/decode 512² and the text encoder at batch 2'),
     exactness('fp16', false, 60),
     conformance('fp16', 60),
     exactness('fp32', true, 60),
-    demo(true, 60),
+    demo(true, o.device === 'cpu' ? 150 : 60),
     bench('bench-unet-deterministic', 'unet', 120, 'UNet batch 1/2/4 with deterministic compute: what determinism costs', ['--deterministic']),
   ];
 }
