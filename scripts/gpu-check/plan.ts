@@ -100,7 +100,7 @@ export function gpuCheckPlan(o: PlanOptions): Stage[] {
     { id: 'doctor', kind: 'doctor', measures: 'doctor: provider library, CUDA/cuDNN libraries, GPU, image backends, cache', argv: [...cli, 'doctor', ...dev, '--json'], budgetSeconds: 30, output: 'json' },
     bench('bench-unet', 'unet', 180, `UNet batch 1/2/4 (${size}, 64×64 latents on sd15), median of runs, GPU memory`),
     bench('bench-controlled', 'controlled', 150, 'attention-controlled UNet batch 4 and 6 (prompt-to-prompt, 1 and 2 edits)'),
-    bench('bench-e2e', 'edit', 200, `end to end: EF-DDPM inversion + P2P edit, ${e2eSteps}+${e2eSteps} steps${size === 'sd15' ? ' at 512²' : ''}, images/min, GPU memory`),
+    bench('bench-e2e', 'edit', 220, `end to end: EF-DDPM inversion + P2P edit, ${e2eSteps}+${e2eSteps} steps${size === 'sd15' ? ' at 512²' : ''}, images/min, GPU memory`),
     exactness('fp32', false, 60),
     conformance('fp32', 60),
     demo(false, o.device === 'cpu' ? 150 : 60),
