@@ -108,6 +108,8 @@ describe('gpu-check summary', () => {
     expect(rows.find((r) => r.what === 'unet_batch2')?.verdict).toBe('n/a');
     expect(rows.find((r) => r.stage === 'conformance-fp32')).toMatchObject({ verdict: 'n/a', measured: 'skipped: no fixtures' });
     expect(rows.find((r) => r.stage === 'demo')).toMatchObject({ verdict: 'FAIL', measured: 'exit 3: Error: x' });
+    const doctor = summaryRows([stage({ id: 'doctor', kind: 'doctor', records: [{ ok: true, device: 'cpu', checks: [{ name: 'node', ok: true, requiredFor: 'all' }, { name: 'gpu', ok: false, requiredFor: 'cuda' }] }] })]);
+    expect(doctor).toEqual([{ stage: 'doctor', what: 'ready for cpu', measured: 'yes', reference: '', verdict: 'pass' }]);
   });
 
   it('exactness: bit-exact methods, a non-repeatable UNet, failed targets; conformance counts; table lines', () => {
@@ -125,8 +127,9 @@ describe('gpu-check summary', () => {
       stage({ id: 'conformance-fp32', kind: 'conformance', status: 'failed', exitCode: 1, records: [{ component: 'unet', kind: 'unet', ok: false, maxRelError: 3e-3, tolerance: 1e-4 }, { component: 'tok', kind: 'tokenizer', ok: true, maxRelError: 0 }] }),
     ]);
     expect(rows.find((r) => r.what === 'UNet bit-identical run to run')).toMatchObject({ verdict: 'FAIL', measured: 'no (max diff 2.0e-6)' });
-    expect(rows.find((r) => r.what === 'bdia γ=1 rel. error')).toMatchObject({ verdict: 'pass', measured: '0 (bit-exact)' });
-    expect(rows.find((r) => r.what === 'edict p=0.93 rel. error')?.verdict).toBe('FAIL');
+    expect(rows.find((r) => r.what === 'exact methods within target')).toMatchObject({ verdict: 'FAIL', measured: '1/2; bit-exact: bdia γ=1' });
+    expect(rows.find((r) => r.what === 'bdia γ=1 rel. error')).toBeUndefined();
+    expect(rows.find((r) => r.what === 'edict p=0.93 rel. error')).toMatchObject({ verdict: 'FAIL', measured: '2.0e-2' });
     expect(rows.some((r) => r.what.startsWith('ddim'))).toBe(false);
     expect(rows.find((r) => r.what === 'components within tolerance')).toMatchObject({ measured: '1/2; worst unet 3.0e-3', verdict: 'FAIL' });
     const table = formatTable(rows).split('\n');
