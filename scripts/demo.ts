@@ -13,7 +13,7 @@
  * 4. write the cross-attention maps of the source prompt as a labelled grid;
  * 5. print a summary (timings, exactness, files).
  *
- *   npm run demo [-- --out DIR] [--json] [--steps N] [--model DIR]
+ *   npm run demo [-- --out DIR] [--json] [--steps N] [--model DIR] [--device cpu|cuda] [--dtype fp32|fp16] [--deterministic]
  *
  * Exit status: 0 when every check passed, 1 when one failed (the outputs are still written),
  * 2 for a usage error, 3 when something crashed.
@@ -29,6 +29,8 @@ import { dilateMask, dominantColour, invertMask, psnr, renderScene } from '../sr
 import { checkOutsideMask, compareImages, type ImageComparison } from '../examples/common.js';
 import { Pipeline, imageGrid, readImage, saveInversion, writeImage, type Inversion, type RasterImage } from '../src/index.js';
 import { bundledModelDir } from '../src/models/bundled-model.js';
+import type { ModelDType } from '../src/models/build-options.js';
+import { resolveDevice, type Device } from '../src/runtime/device.js';
 
 /** Demo options. */
 export interface DemoOptions {
@@ -40,6 +42,8 @@ export interface DemoOptions {
   readonly model?: string | undefined;
   /** Called with each line of the human-readable report as it happens. */
   readonly log?: ((line: string) => void) | undefined;
+  /** Where and how the graphs run (default: cpu, fp32, onnxruntime's default kernels). */
+  readonly runtime?: { readonly device?: Device; readonly dtype?: ModelDType; readonly deterministic?: boolean } | undefined;
 }
 
 /** One inversion + reconstruction. */
@@ -57,6 +61,7 @@ export interface DemoSummary {
   readonly ok: boolean;
   readonly failures: string[];
   readonly model: { readonly path: string; readonly defaultModel: boolean; readonly prepareSeconds: number; readonly loadSeconds: number };
+  readonly runtime: { readonly device: Device; readonly dtype: ModelDType; readonly deterministic: boolean };
   readonly image: { readonly path: string; readonly width: number; readonly height: number; readonly channels: number };
   readonly prompt: string;
   readonly steps: number;
@@ -137,7 +142,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const prepareSeconds = seconds(t0);
   log(`model        ${path.relative(process.cwd(), modelPath) || modelPath}${useDefault ? ' (embedded default model, trained on rendered scenes)' : ''}`);
   t0 = performance.now();
-  const pipe = await Pipeline.load(modelPath);
+  const pipe = await Pipeline.load(modelPath, { ...(options.runtime ?? {}) });
   const loadSeconds = seconds(t0);
   log(`load         ${'UNet, VAE, text encoder → ONNX sessions'.padEnd(W)} ${fmt(loadSeconds)}`);
   const image = await readImage(SCENE_PATH);
@@ -228,6 +233,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     ok: failures.length === 0,
     failures,
     model: { path: modelPath, defaultModel: useDefault, prepareSeconds, loadSeconds },
+    runtime: { device: options.runtime?.device ?? 'cpu', dtype: options.runtime?.dtype ?? 'fp32', deterministic: options.runtime?.deterministic ?? false },
     image: { path: SCENE_PATH, width: image.width, height: image.height, channels: image.channels },
     prompt: SCENE_PROMPT,
     steps: options.steps,
@@ -268,6 +274,9 @@ Options:
   --out DIR     output folder (default demo-output)
   --steps N     sampling steps (default 20)
   --model DIR   use this diffusers folder instead of the default model
+  --device D    cpu (default) or cuda
+  --dtype T     fp32 (default) or fp16
+  --deterministic  onnxruntime's deterministic compute (exact inversion on GPU kernels)
   --json        print the summary as one JSON object instead of the report
   -h, --help    show this help
 
@@ -282,6 +291,9 @@ async function cli(argv: readonly string[]): Promise<number> {
         out: { type: 'string', default: 'demo-output' },
         steps: { type: 'string', default: '20' },
         model: { type: 'string' },
+        device: { type: 'string', default: 'cpu' },
+        dtype: { type: 'string', default: 'fp32' },
+        deterministic: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -299,6 +311,18 @@ async function cli(argv: readonly string[]): Promise<number> {
     process.stderr.write(`demo: --steps must be a whole number from 2 to 1000, got ${values.steps}\n`);
     return 2;
   }
+  if (values.dtype !== 'fp32' && values.dtype !== 'fp16') {
+    process.stderr.write(`demo: --dtype must be fp32 or fp16, got ${values.dtype}\n`);
+    return 2;
+  }
+  let device: Device;
+  try {
+    device = resolveDevice(values.device);
+  } catch (e) {
+    process.stderr.write(`demo: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 2;
+  }
+  const runtime = { device, dtype: values.dtype, ...(values.deterministic ? { deterministic: true } : {}) } as const;
   if (!values.json) {
     console.log('Reprise demo: exact inversion and prompt-to-prompt editing');
     if (values.model === undefined) {
@@ -307,7 +331,7 @@ async function cli(argv: readonly string[]): Promise<number> {
     }
     console.log('');
   }
-  const summary = await runDemo({ out: values.out, steps, model: values.model, ...(values.json ? {} : { log: (line: string) => console.log(line) }) });
+  const summary = await runDemo({ out: values.out, steps, model: values.model, runtime, ...(values.json ? {} : { log: (line: string) => console.log(line) }) });
   if (values.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
   return summary.ok ? 0 : 1;
 }

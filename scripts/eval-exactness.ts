@@ -6,6 +6,7 @@
  *
  *   npm run eval:exactness -- --model <diffusers folder | UNet component folder>
  *       [--steps 20] [--seed 0] [--guidance 1] [--size H] [--cache DIR] [--json]
+ *       [--device cpu|cuda] [--dtype fp32|fp16] [--deterministic]
  *
  * A diffusers folder contributes `unet/`, `scheduler/scheduler_config.json`, and optionally `vae/`
  * and `text_encoder/` + `tokenizer/` (real prompt embeddings instead of seeded random ones). A bare
@@ -13,7 +14,11 @@
  * scheduler config. The latent is `--size` square (default: the UNet's sample_size capped at 32
  * for CPU). Targets (fp32, CPU): EF-DDPM ≤ 1e-6, DDCM source ≤ 1e-6, BDIA ≤ 1e-4, EDICT ≤ 1e-3;
  * DDIM and negative-prompt inversion are inexact baselines without a target. `--json` prints one
- * JSON object per method. Exit status 0 unless something crashed.
+ * JSON object per method, after one `unet-repeatability` object: the UNet run three times on the
+ * same input, whether its outputs are bit-identical (exact inversion needs a UNet that repeats
+ * itself; GPU kernels may not) and their largest difference. `--device`/`--dtype` choose where
+ * and in what precision the graphs run; `--deterministic` sets onnxruntime's deterministic compute.
+ * Exit status 0 unless something crashed.
  */
 import { guidanceScaleEmbedding } from '../src/solvers/guidance-embedding.js';
 import * as fs from 'node:fs';
@@ -31,6 +36,8 @@ import { parseJsonWithNonFinite } from '../src/solvers/index.js';
 import { ClipTokenizer } from '../src/tokenizer/index.js';
 import { Random } from '../src/util/random.js';
 import { SD1_SCHEDULER_CONFIG } from '../src/models/random-model.js';
+import type { ModelDType } from '../src/models/build-options.js';
+import { resolveDevice, type Device } from '../src/runtime/device.js';
 
 /** The SD 1.x scheduler (DESIGN §3, fixture README), read as DDIM. */
 export const SD1_DDIM_SCHEDULER = SD1_SCHEDULER_CONFIG;
@@ -68,10 +75,18 @@ function locate(model: string): ModelParts {
   });
 }
 
-function loadOptions(dir: string, cache: string | undefined): LoadOptions {
-  if (cache !== undefined) return { cache: { dir: cache } };
+function loadOptions(dir: string, cache: string | undefined, runtime: RuntimeChoice): LoadOptions {
+  const base: LoadOptions = { device: runtime.device, dtype: runtime.dtype, ...(runtime.deterministic ? { deterministic: true } : {}) };
+  if (cache !== undefined) return { ...base, cache: { dir: cache } };
   const bytes = fs.readdirSync(dir).filter((f) => f.endsWith('.safetensors') && !f.startsWith('reference')).reduce((s, f) => s + fs.statSync(path.join(dir, f)).size, 0);
-  return bytes <= IN_MEMORY_LIMIT ? { cache: false } : {};
+  return bytes <= IN_MEMORY_LIMIT ? { ...base, cache: false } : base;
+}
+
+/** Where and how the graphs run. */
+interface RuntimeChoice {
+  readonly device: Device;
+  readonly dtype: ModelDType;
+  readonly deterministic: boolean;
 }
 
 function norm(a: Float32Array): number {
@@ -102,6 +117,9 @@ async function main(): Promise<number> {
       size: { type: 'string' },
       cache: { type: 'string' },
       json: { type: 'boolean', default: false },
+      device: { type: 'string', default: 'cpu' },
+      dtype: { type: 'string', default: 'fp32' },
+      deterministic: { type: 'boolean', default: false },
     },
   });
   if (values.model === undefined) {
@@ -114,10 +132,13 @@ async function main(): Promise<number> {
   if (!Number.isInteger(seed) || seed < 0) throw new RepriseError('RUNTIME_INPUT', `--seed must be a non-negative integer, got ${values.seed}`);
   if (!Number.isFinite(guidance)) throw new RepriseError('RUNTIME_INPUT', `--guidance must be a number, got ${values.guidance}`);
 
+  if (values.dtype !== 'fp32' && values.dtype !== 'fp16') throw new RepriseError('RUNTIME_INPUT', `--dtype must be fp32 or fp16, got ${values.dtype}`);
+  const runtime: RuntimeChoice = { device: resolveDevice(values.device), dtype: values.dtype, deterministic: values.deterministic };
+
   const parts = locate(values.model);
   const weights = openComponentWeights(parts.unetDir);
   const unetConfig = detectComponent(parts.unetDir)?.config as { sample_size?: number; in_channels?: number };
-  const unet = await UnetModel.fromWeights(unetConfig, weights, loadOptions(parts.unetDir, values.cache));
+  const unet = await UnetModel.fromWeights(unetConfig, weights, loadOptions(parts.unetDir, values.cache, runtime));
   const size = values.size !== undefined ? Number(values.size) : Math.min(unetConfig.sample_size ?? 64, 32);
   if (!Number.isInteger(size) || size < 1) throw new RepriseError('RUNTIME_INPUT', `--size must be a positive integer, got ${values.size}`);
   const channels = unetConfig.in_channels ?? 4;
@@ -129,7 +150,7 @@ async function main(): Promise<number> {
   let embeddings: string;
   if (parts.textDirs !== undefined) {
     const tokenizer = ClipTokenizer.fromFolder(parts.textDirs.tokenizer);
-    const encoder = await TextEncoderModel.load(parts.textDirs.encoder, loadOptions(parts.textDirs.encoder, values.cache));
+    const encoder = await TextEncoderModel.load(parts.textDirs.encoder, loadOptions(parts.textDirs.encoder, values.cache, runtime));
     const h = (await encoder.encode(tokenizer.encodeBatch([PROMPT, '']), 2)).lastHiddenState.data as Float32Array;
     cond = h.slice(0, h.length / 2);
     uncond = h.slice(h.length / 2);
@@ -145,7 +166,7 @@ async function main(): Promise<number> {
 
   let decode: ((z: Float32Array) => Promise<Float32Array>) | undefined;
   if (parts.vaeDir !== undefined) {
-    const vae = await VaeModel.load(parts.vaeDir, loadOptions(parts.vaeDir, values.cache));
+    const vae = await VaeModel.load(parts.vaeDir, loadOptions(parts.vaeDir, values.cache, runtime));
     const vc = detectComponent(parts.vaeDir)?.config as { scaling_factor?: number; shift_factor?: number | null };
     const sf = vc.scaling_factor ?? 0.18215;
     const shift = vc.shift_factor ?? 0;
@@ -170,9 +191,12 @@ async function main(): Promise<number> {
 
   if (!values.json) {
     console.log(`model ${values.model} (UNet id ${weights.id.slice(0, 16)}…), scheduler: ${parts.schedulerSource}`);
-    console.log(`${steps} steps, latent [${channels}, ${size}, ${size}], embeddings: ${embeddings}, guidance ${guidance}${lcm ? ' (LCM embedding)' : ''}, seed ${seed}, fp32 CPU`);
+    console.log(`${steps} steps, latent [${channels}, ${size}, ${size}], embeddings: ${embeddings}, guidance ${guidance}${lcm ? ' (LCM embedding)' : ''}, seed ${seed}, ${runtime.dtype} ${runtime.device}${runtime.deterministic ? ' (deterministic compute)' : ''}`);
     console.log('method            rel. error   target   pass   invert s  recon. s  pixel max err');
   }
+  const repeat = await unetRepeatability(unet, z0, [channels, size, size], cond, predictorOptions.timestepCond);
+  if (values.json) console.log(JSON.stringify({ check: 'unet-repeatability', device: runtime.device, dtype: runtime.dtype, deterministic: runtime.deterministic, ...repeat }));
+  else console.log(`UNet run 3× on one input: ${repeat.bitIdentical ? 'bit-identical' : `NOT bit-identical (max diff ${repeat.maxAbsDiff.toExponential(2)})`}`);
   let crashed = false;
   const sourceCond: BranchConditioning = { cond, uncond, guidance: w };
   for (const c of cases) {
@@ -197,6 +221,9 @@ async function main(): Promise<number> {
       const row = {
         method: c.options.method,
         label: c.label,
+        device: runtime.device,
+        dtype: runtime.dtype,
+        deterministic: runtime.deterministic,
         options: record.options,
         steps,
         latentShape: [channels, size, size],
@@ -222,6 +249,21 @@ async function main(): Promise<number> {
     }
   }
   return crashed ? 1 : 0;
+}
+
+/** Runs the UNet three times on the same input: are the outputs bit-identical? */
+async function unetRepeatability(unet: UnetModel, z: Float32Array, shape: readonly number[], cond: Float32Array, timestepCond: Float32Array | undefined): Promise<{ bitIdentical: boolean; maxAbsDiff: number }> {
+  const inputs = {
+    sample: { data: z, dims: [1, ...shape] },
+    timestep: Float32Array.of(500),
+    encoderHiddenStates: { data: cond, dims: [1, 77, unet.contextDim] },
+    ...(timestepCond ? { timestepCond: { data: timestepCond, dims: [1, timestepCond.length] } } : {}),
+  };
+  const outs: Float32Array[] = [];
+  for (let i = 0; i < 3; i++) outs.push((await unet.run(inputs)).out.data as Float32Array);
+  const [first, ...rest] = outs as [Float32Array, ...Float32Array[]];
+  const bitIdentical = rest.every((o) => Buffer.from(o.buffer, o.byteOffset, o.byteLength).equals(Buffer.from(first.buffer, first.byteOffset, first.byteLength)));
+  return { bitIdentical, maxAbsDiff: Math.max(...rest.map((o) => maxAbsDiff(o, first))) };
 }
 
 function maxAbsDiff(a: Float32Array, b: Float32Array): number {

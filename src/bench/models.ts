@@ -20,6 +20,8 @@ export interface ModelBenchOptions {
   readonly warmup: number;
   readonly cacheDir?: string;
   readonly only?: ReadonlySet<string>;
+  /** onnxruntime deterministic compute (to measure its cost). */
+  readonly deterministic?: boolean;
 }
 
 /** One measured line. */
@@ -40,7 +42,7 @@ export async function benchModels(o: ModelBenchOptions, report: (l: BenchLine) =
   const textCfg = o.size === 'sd15' ? SD15_TEXT_ENCODER : TINY_TEXT;
   const latent = o.size === 'sd15' ? 64 : 16;
   const D = unetCfg.cross_attention_dim;
-  const load: LoadOptions = { device: o.device, dtype: o.dtype, attentionLowering: o.lowering, ...(o.cacheDir ? { cache: { dir: o.cacheDir } } : {}) };
+  const load: LoadOptions = { device: o.device, dtype: o.dtype, attentionLowering: o.lowering, ...(o.deterministic ? { deterministic: true } : {}), ...(o.cacheDir ? { cache: { dir: o.cacheDir } } : {}) };
   const want = (k: string) => !o.only || o.only.has(k);
   const rng = new Random(0);
   const lines: BenchLine[] = [];

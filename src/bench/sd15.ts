@@ -58,3 +58,6 @@ export const ANCHORS_H100_MS = {
   targetControlledBatch4: 17,
   targetEditEndToEnd: 1300,
 } as const;
+
+/** DESIGN §8 target for GPU memory while the UNet runs at batch 4, MiB (8 GB). */
+export const TARGET_GPU_MEMORY_BATCH4_MIB = 8192;

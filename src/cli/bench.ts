@@ -7,7 +7,7 @@ import { ANCHORS_H100_MS } from '../bench/sd15.js';
 import { resolveDevice } from '../runtime/device.js';
 
 export const BENCH_HELP = `Usage: reprise bench [--device cpu|cuda] [--size sd15|tiny] [--dtype fp16|fp32]
-                    [--lowering fused|reference] [--runs N] [--warmup N] [--only unet,controlled,vae,text,edit] [--steps N] [--json]
+                    [--lowering fused|reference] [--runs N] [--warmup N] [--only unet,controlled,vae,text,edit] [--steps N] [--deterministic] [--json]
 
 Times SD 1.5-architecture graphs with random weights (speed does not depend on weight values):
 UNet at batch 1, 2, 4; the attention-controlled UNet at batch 4 and 6; VAE encode/decode at 512²;
@@ -15,6 +15,7 @@ the text encoder at batch 2; an end-to-end EF-DDPM inversion + prompt-to-prompt 
 (--steps each, default 50) at 512² with images/minute. Prints one JSON object per line with --json (median of N runs, wall
 clock around each onnxruntime run, host↔device copies included), and ratios to the H100 anchors
 of DESIGN §8 (ratio < 1 = faster than the anchor). Defaults: cuda → fp16 fused; cpu → fp32.
+--deterministic sets onnxruntime's deterministic compute (to measure what it costs).
 
 Examples:
   reprise bench --device cuda --json
@@ -44,6 +45,7 @@ export async function benchCommand(argv: readonly string[]): Promise<number> {
       only: { type: 'string' },
       steps: { type: 'string', default: '50' },
       json: { type: 'boolean' },
+      deterministic: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -62,7 +64,8 @@ export async function benchCommand(argv: readonly string[]): Promise<number> {
     return 2;
   }
   const comparable = device === 'cuda' && size === 'sd15' && dtype === 'fp16';
-  const meta = { date: new Date().toISOString(), device, size, dtype, lowering, runs, node: process.version, cpus: os.cpus().length, comparableToAnchors: comparable };
+  const deterministic = values.deterministic === true;
+  const meta = { date: new Date().toISOString(), device, size, dtype, lowering, deterministic, runs, node: process.version, cpus: os.cpus().length, comparableToAnchors: comparable };
   const print = (l: BenchLine): void => {
     const anchor = ANCHOR_FOR[l.name];
     const line = { ...l, ...(anchor !== undefined ? { anchorMs: anchor, ratioToAnchor: comparable ? +(l.timing.medianMs / anchor).toFixed(3) : null } : {}) };
@@ -71,9 +74,9 @@ export async function benchCommand(argv: readonly string[]): Promise<number> {
   if (values.json) process.stdout.write(`${JSON.stringify({ bench: 'reprise', ...meta })}\n`);
   else process.stdout.write(`reprise bench on ${device} (${size}, ${dtype}, ${lowering})\n`);
   const only = values.only ? new Set(values.only.split(',')) : undefined;
-  await benchModels({ device, dtype, lowering, size, runs, warmup, ...(only ? { only } : {}) }, print);
+  await benchModels({ device, dtype, lowering, size, runs, warmup, deterministic, ...(only ? { only } : {}) }, print);
   if (!only || only.has('edit')) {
-    const e = await benchEndToEnd({ device, dtype, lowering, size, steps: Number(values.steps) });
+    const e = await benchEndToEnd({ device, dtype, lowering, size, steps: Number(values.steps), deterministic });
     const anchor = ANCHORS_H100_MS.targetEditEndToEnd;
     const line = { name: 'edit_end_to_end', ...e, anchorMs: anchor, ratioToAnchor: comparable ? +(e.totalMs / anchor).toFixed(3) : null };
     process.stdout.write(values.json ? `${JSON.stringify(line)}\n` : `${'edit_end_to_end'.padEnd(26)} ${String(e.totalMs).padStart(10)} ms  (${e.steps}+${e.steps} steps at ${e.imageSize}², ${e.imagesPerMinute} images/min, reconstruction exact: ${e.reconstructionExact})\n`);

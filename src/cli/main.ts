@@ -5,6 +5,7 @@
  * 130 interrupted.
  */
 import { batchCommand } from './batch.js';
+import { batchQueueCommand, isQueueBatch } from './batch-queue.js';
 import { benchCommand } from './bench.js';
 import { cacheCommand } from './cache.js';
 import { runCommand } from './command.js';
@@ -15,6 +16,7 @@ import { EXIT, EXIT_CODES_HELP, printError } from './errors.js';
 import { invertCommand } from './invert.js';
 import { mapsCommand } from './maps.js';
 import { reconstructCommand } from './reconstruct.js';
+import { workerCommand } from './worker.js';
 import { REPRISE_VERSION } from './version.js';
 
 const HELP = `Usage: reprise <command> [options]
@@ -24,7 +26,8 @@ Commands:
   reconstruct <record>   regenerate a record's image (bit-identical with the residual)
   edit <image|record>    edit toward target prompts (prompt-to-prompt), one PNG per target
   maps <image|record>    cross-attention heatmaps of the source prompt's words
-  batch <job.yaml>       run a job file of inputs × edits (resumable, HTML report)
+  batch <job.yaml>       run a job file of inputs × edits (resumable, HTML report; --queue: on Redis)
+  worker --queue <url>   process queued batch items (BullMQ on Redis), one per GPU or machine
   conformance <folder>   compare the model builders with reference outputs
   doctor                 check the runtime, CUDA provider/libraries, GPU and image backends
   install-cuda-provider  install onnxruntime's CUDA provider (CUDA 13 default, --cuda 12)
@@ -55,7 +58,8 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   reconstruct: reconstructCommand,
   edit: editCommand,
   maps: mapsCommand,
-  batch: (argv) => batchCommand(argv),
+  batch: (argv) => (isQueueBatch(argv) ? batchQueueCommand(argv) : batchCommand(argv)),
+  worker: workerCommand,
   conformance: (argv) => runCommand('conformance', argv, () => conformanceCommand(argv)),
   doctor: (argv) => runCommand('doctor', argv, () => doctorCommand(argv)),
   'install-cuda-provider': (argv) => runCommand('install-cuda-provider', argv, async () => installCudaCommand(argv)),

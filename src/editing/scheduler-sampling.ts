@@ -1,5 +1,5 @@
 /**
- * Sampling with any supported diffusers scheduler (DDIM, DDPM, DPM-Solver++, Euler, LCM) for
+ * Sampling with any registered diffusers scheduler (src/solvers/registry.ts) for
  * several branches at once: each branch has its own scheduler state (multistep history) and its
  * own generator seeded identically, so branch 0 regenerates a generation bit for bit while the
  * other branches follow edited conditioning — prompt-to-prompt's original setting.
@@ -16,7 +16,7 @@ export interface SchedulerSamplingOptions {
   /** Initial latent (unit-variance noise; scaled by the scheduler's init_noise_sigma here). */
   readonly start: Float32Array;
   readonly branches: number;
-  /** Seed of the per-step noise of stochastic schedulers (DDPM, LCM, DDIM with η > 0). */
+  /** Seed of the per-step noise of stochastic schedulers (DDPM, LCM, SDE-DPM-Solver++, DDIM with η > 0). */
   readonly seed: number;
   /** DDIM η (default 0). */
   readonly eta?: number;
@@ -37,7 +37,8 @@ export async function sampleWithScheduler(predict: BranchPredict, o: SchedulerSa
   if (!first) throw new RangeError('at least one branch is needed');
   const generators = Array.from({ length: o.branches }, () => new Random(o.seed, 0x5eed));
   let x = Array.from({ length: o.branches }, () => o.start.map((v) => v * first.initNoiseSigma));
-  const stochastic = ['DDPMScheduler', 'LCMScheduler'].includes(first.className) || (o.eta ?? 0) > 0;
+  // From the solver spec: DDPM, LCM, SDE-DPM-Solver++, DDIM with η > 0 draw noise each step.
+  const stochastic = first.isStochastic(o.eta === undefined ? {} : { eta: o.eta });
   for (const [step, t] of first.timesteps.entries()) {
     const input = x.map((z, b) => (schedulers[b] ?? first).scaleModelInput(z, t));
     const pred = await predict(input, t, step);

@@ -8,7 +8,8 @@
  * Notation (DESIGN §4): sampling step k = 0 … N−1 goes from t = t_k to t' = t_{k+1} (the plan's
  * timesteps, noisiest first) and, for the last step, to the final level ā_fin = the schedule's
  * final ā — or ā(0) when that is 1 (`set_alpha_to_one`), where the posterior variance vanishes
- * and the last noise map could encode nothing. x_{t_k} = √ā_t z0 + √(1−ā_t) ε_k with ε_k ~ N(0, I)
+ * and the last noise map could encode nothing; a last step at t = 0 goes to ā_fin = 1 with the
+ * residual noise map of `stepPosterior`. x_{t_k} = √ā_t z0 + √(1−ā_t) ε_k with ε_k ~ N(0, I)
  * from the seeded RNG (one named stream per step, so draws do not depend on `skip`), x at ā_fin =
  * z0 itself. For k = skip … N−1: μ_t = √ā_{t'} x̂0 + √(1 − ā_{t'} − η σ_t²) ε̂ (`efDdpmPosterior`),
  * z_t = (x_{t'} − μ_t)/(η σ_t) (`solvePosteriorNoise`), and x_{t'} ← μ_t + η σ_t z_t — the value
@@ -18,11 +19,12 @@
  * conditioning) + η σ_t z_t, from x_{t_skip} (x_T when skip = 0).
  */
 import { alphaBarAt, efDdpmPosterior, posteriorStep, solvePosteriorNoise } from '../solvers/index.js';
+import type { PosteriorMean } from '../solvers/index.js';
 import { RepriseError } from '../errors.js';
 import { Random } from '../util/random.js';
 import { checkBranches, checkLatent, evaluate, evaluateOne, replicate } from './common.js';
 import { resolveMethodOptions } from './options.js';
-import type { BranchPredict, SamplingPlan } from './types.js';
+import type { BranchPrediction, BranchPredict, SamplingPlan } from './types.js';
 import type { StepEndHook } from './types.js';
 
 /** What EF-DDPM inversion keeps. */
@@ -40,12 +42,27 @@ export interface EfDdpmParams {
   readonly seed?: number;
 }
 
-/** ā_t and ā_{t'} of sampling step k. */
+/**
+ * ā_t and ā_{t'} of sampling step k. A last step at t = 0 (linspace/trailing spacings) goes to
+ * ā = 1 ("t = −1"): its final level ā(0) would equal ā_t, a step that moves nothing.
+ */
 export function efDdpmLevels(plan: SamplingPlan, k: number): { readonly alphaBar: number; readonly alphaBarPrev: number } {
   const t = plan.timesteps[k] as number;
   const next = plan.timesteps[k + 1];
-  const fin = plan.schedule.finalAlphaCumprod < 1 ? plan.schedule.finalAlphaCumprod : alphaBarAt(plan.schedule, 0);
+  const fin = t === 0 ? 1 : plan.schedule.finalAlphaCumprod < 1 ? plan.schedule.finalAlphaCumprod : alphaBarAt(plan.schedule, 0);
   return { alphaBar: alphaBarAt(plan.schedule, t), alphaBarPrev: next === undefined ? fin : alphaBarAt(plan.schedule, next) };
+}
+
+/**
+ * The posterior of sampling step k. Where the posterior variance vanishes (the last step to
+ * ā = 1) the step's noise map is the additive residual z0 − x̂0 at the scale η√(1 − ā_t) of
+ * x_t's noise, so that it still carries what the mean misses and replay ends at z0.
+ */
+function stepPosterior(plan: SamplingPlan, k: number, denoised: BranchPrediction, eta: number): PosteriorMean<Float32Array> {
+  const levels = efDdpmLevels(plan, k);
+  const posterior = efDdpmPosterior({ denoised, ...levels, eta });
+  if (posterior.noiseScale > 0 || k !== plan.timesteps.length - 1) return posterior;
+  return { mean: posterior.mean, noiseScale: eta * Math.sqrt(1 - levels.alphaBar) };
 }
 
 /** x_t = √ā z0 + √(1−ā) ε for sampling step k, ε from the step's own seeded stream. */
@@ -76,7 +93,7 @@ export async function invertEfDdpm(plan: SamplingPlan, predict: BranchPredict, z
   for (let k = o.skip; k < n; k++) {
     const t = plan.timesteps[k] as number;
     const pred = await evaluateOne(predict, x, t, k);
-    const posterior = efDdpmPosterior({ denoised: pred, ...efDdpmLevels(plan, k), eta: o.eta });
+    const posterior = stepPosterior(plan, k, pred, o.eta);
     const solved = solvePosteriorNoise(targets[k - o.skip + 1] as Float32Array, posterior);
     noiseMaps.push(solved.noise);
     x = solved.prevSample;
@@ -105,9 +122,8 @@ export async function sampleEfDdpm(plan: SamplingPlan, latents: EfDdpmLatents, p
   for (let k = skip; k < n; k++) {
     const t = plan.timesteps[k] as number;
     const preds = await evaluate(predict, xs, t, k);
-    const levels = efDdpmLevels(plan, k);
     const z = latents.noiseMaps[k - skip] as Float32Array;
-    xs = preds.map((pred) => posteriorStep(efDdpmPosterior({ denoised: pred, ...levels, eta: o.eta }), z));
+    xs = preds.map((pred) => posteriorStep(stepPosterior(plan, k, pred, o.eta), z));
     await onStepEnd?.(k, xs);
   }
   return xs;

@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
+import { parseJsonWithNonFinite } from '../solvers/json.js';
 
 /** Parses `raw` with `schema`, turning the first problems into one ConfigError naming the keys. */
 export function parseConfig<T extends z.ZodType>(schema: T, raw: unknown, component: string, file = 'config.json'): z.infer<T> {
@@ -22,7 +23,7 @@ export function parseConfig<T extends z.ZodType>(schema: T, raw: unknown, compon
   );
 }
 
-/** Reads and JSON-parses a config file with clear errors. */
+/** Reads and JSON-parses a config file with clear errors; Python's bare `NaN`/`Infinity`/`-Infinity` (diffusers writes `lambda_min_clipped: -Infinity`) are read as numbers. */
 export function readJsonFile(file: string, component: string): unknown {
   let text: string;
   try {
@@ -31,7 +32,7 @@ export function readJsonFile(file: string, component: string): unknown {
     throw new ConfigError('CONFIG_INVALID', file, `${component}: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? String(e)})`, 'Point to a diffusers component folder that contains config.json.');
   }
   try {
-    return JSON.parse(text) as unknown;
+    return parseJsonWithNonFinite(text);
   } catch (e) {
     throw new ConfigError('CONFIG_INVALID', file, `${component}: ${file} is not valid JSON (${(e as Error).message})`, 'Repair or re-download the config file.');
   }

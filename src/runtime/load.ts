@@ -31,6 +31,10 @@ export interface LoadOptions {
   /** Weight-file variant, e.g. "fp16" for diffusion_pytorch_model.fp16.safetensors. */
   readonly variant?: string;
   readonly intraOpThreads?: number;
+  /** onnxruntime deterministic compute (see SessionOptions.deterministic). */
+  readonly deterministic?: boolean;
+  /** CUDA: nodes without a CUDA kernel: 'warn' (default) or 'error' (see SessionOptions.cpuFallback). */
+  readonly cpuFallback?: 'warn' | 'error';
 }
 
 /** A graph loaded in a session, with what the builder reported. */
@@ -65,6 +69,8 @@ export async function loadGraph(
     ...(options.device !== undefined ? { device: options.device } : {}),
     ...(options.deviceId !== undefined ? { deviceId: options.deviceId } : {}),
     ...(options.intraOpThreads !== undefined ? { intraOpThreads: options.intraOpThreads } : {}),
+    ...(options.deterministic !== undefined ? { deterministic: options.deterministic } : {}),
+    ...(options.cpuFallback !== undefined ? { cpuFallback: options.cpuFallback } : {}),
   };
   if (options.cache === false) {
     const built = build(config, weights, buildOptions);

@@ -21,6 +21,40 @@ export interface SessionOptions {
   readonly intraOpThreads?: number;
   /** A label used in error messages (e.g. "unet"). */
   readonly label?: string;
+  /**
+   * onnxruntime's deterministic compute (`session.use_deterministic_compute`): kernels with a
+   * deterministic variant use it (cuDNN convolution algorithms, reductions). Default false.
+   */
+  readonly deterministic?: boolean;
+  /**
+   * CUDA only: what happens when nodes would run on the CPU provider. 'warn' (default) first
+   * creates the session with CPU fallback disabled and, if onnxruntime refuses, creates it again
+   * with fallback and reports it (`ModelSession.cpuFallback`, a process warning); 'error' throws.
+   */
+  readonly cpuFallback?: 'warn' | 'error';
+}
+
+/** The onnxruntime session options for a device: one place for providers and session config entries. */
+export function sessionOptionsFor(
+  device: Device,
+  options: Pick<SessionOptions, 'deviceId' | 'intraOpThreads' | 'deterministic'> & { readonly allowCpuFallback?: boolean } = {},
+): ort.InferenceSession.SessionOptions {
+  const session: Record<string, string> = {};
+  if (options.deterministic === true) session['session.use_deterministic_compute'] = '1';
+  if (device === 'cuda' && options.allowCpuFallback === false) session['session.disable_cpu_ep_fallback'] = '1';
+  return {
+    executionProviders: device === 'cuda' ? [{ name: 'cuda', deviceId: options.deviceId ?? 0 }] : ['cpu'],
+    graphOptimizationLevel: 'all',
+    // Shapes are fixed per graph, so the memory pattern planned on the first run is reused.
+    enableMemPattern: true,
+    ...(options.intraOpThreads !== undefined ? { intraOpNumThreads: options.intraOpThreads } : {}),
+    ...(Object.keys(session).length > 0 ? { extra: { session } } : {}),
+  };
+}
+
+/** Whether an onnxruntime error says nodes would have fallen back to the CPU provider. */
+export function isCpuFallbackRefusal(e: unknown): boolean {
+  return /fallback to CPU EP has been explicitly disabled/i.test(e instanceof Error ? e.message : String(e));
 }
 
 /** One loaded graph. */
@@ -29,21 +63,33 @@ export class ModelSession {
     private readonly session: ort.InferenceSession,
     readonly device: Device,
     readonly label: string,
+    /** CUDA: some nodes run on the CPU provider (host↔device copies inside each run). */
+    readonly cpuFallback: boolean = false,
   ) {}
 
   /** Loads a model from a file path (external data is found next to it) or from bytes. */
   static async create(model: string | Uint8Array, options: SessionOptions = {}): Promise<ModelSession> {
     const device = resolveDevice(options.device ?? 'cpu');
     const label = options.label ?? (typeof model === 'string' ? model : 'model');
-    const so: ort.InferenceSession.SessionOptions = {
-      executionProviders: device === 'cuda' ? [{ name: 'cuda', deviceId: options.deviceId ?? 0 }] : ['cpu'],
-      graphOptimizationLevel: 'all',
-      ...(options.intraOpThreads !== undefined ? { intraOpNumThreads: options.intraOpThreads } : {}),
-    };
+    const base = { ...(options.deviceId !== undefined ? { deviceId: options.deviceId } : {}), ...(options.intraOpThreads !== undefined ? { intraOpThreads: options.intraOpThreads } : {}), ...(options.deterministic !== undefined ? { deterministic: options.deterministic } : {}) };
+    const open = (so: ort.InferenceSession.SessionOptions) => (typeof model === 'string' ? ort.InferenceSession.create(model, so) : ort.InferenceSession.create(model, so));
     try {
-      const session = typeof model === 'string' ? await ort.InferenceSession.create(model, so) : await ort.InferenceSession.create(model, so);
-      return new ModelSession(session, device, label);
+      if (device !== 'cuda') return new ModelSession(await open(sessionOptionsFor(device, base)), device, label);
+      try {
+        return new ModelSession(await open(sessionOptionsFor(device, { ...base, allowCpuFallback: false })), device, label);
+      } catch (e) {
+        if (!isCpuFallbackRefusal(e)) throw e;
+        if (options.cpuFallback === 'error') {
+          throw new RepriseError('RUNTIME_DEVICE', `${label}: some nodes have no CUDA kernel and would run on the CPU: ${(e as Error).message}`, {
+            hint: 'Use cpuFallback: \'warn\' to run them on the CPU anyway, or report the graph (dtype, attention lowering) so it can be changed.',
+            cause: e,
+          });
+        }
+        process.emitWarning(`${label}: some nodes run on the CPU provider (host↔device copies inside each run)`, { code: 'REPRISE_CPU_FALLBACK' });
+        return new ModelSession(await open(sessionOptionsFor(device, base)), device, label, true);
+      }
     } catch (e) {
+      if (e instanceof RepriseError) throw e;
       throw new RepriseError('RUNTIME_FAILURE', `onnxruntime could not load ${label} on ${device}: ${(e as Error).message}`, {
         hint: device === 'cuda' ? 'Run `reprise doctor` to check the CUDA provider, CUDA and cuDNN libraries.' : 'Delete the compiled-graph cache folder and retry; report the error if it persists.',
         cause: e,

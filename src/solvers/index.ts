@@ -5,33 +5,25 @@
  */
 export type { FloatArray } from './arrays.js';
 export { allocLike, sum, absMean } from './arrays.js';
+export { schedulerConfigSchema, parseSchedulerConfig } from './config.js';
+export type { SchedulerConfigInput, CommonConfig, BetaSchedule, PredictionType, TimestepSpacing, FinalSigmasType } from './config.js';
+export { SOLVERS, SCHEDULER_CLASSES, SOLVER_IDS, isSchedulerClassName, specForClass, specForName } from './registry.js';
+export type { SchedulerClassName, SchedulerConfig, AnySolverSpec } from './registry.js';
+export { resolveSchedulerConfig, requireSpec, specOf, createNoiseSchedule, setTimesteps } from './resolve.js';
+export type { SolverSpec, StepInput, TimestepPlan, ClassDefaults, Supports } from './spec.js';
+export type { DdimConfig } from './families/ddim.js';
+export type { DdimInverseConfig } from './families/ddim-inverse.js';
+export type { DdpmConfig, DdpmVarianceType } from './families/ddpm.js';
+export type { DpmSolverConfig, DpmAlgorithmType, DpmSolverType } from './families/dpm-solver-multistep.js';
+export type { EulerConfig } from './families/euler.js';
+export type { HeunConfig } from './families/heun.js';
+export type { LcmConfig } from './families/lcm.js';
+export type { PndmConfig } from './families/pndm.js';
+export type { DeisConfig } from './families/deis.js';
+export type { UniPcConfig } from './families/unipc.js';
+export type { DpmSolverSinglestepConfig } from './families/dpm-solver-singlestep.js';
+export { karrasSigmas, sigmaToT } from './karras.js';
 export {
-  SCHEDULER_CLASSES,
-  schedulerConfigSchema,
-  parseSchedulerConfig,
-  resolveSchedulerConfig,
-  isSchedulerClassName,
-} from './config.js';
-export type {
-  SchedulerClassName,
-  SchedulerConfig,
-  SchedulerConfigInput,
-  BetaSchedule,
-  PredictionType,
-  TimestepSpacing,
-  DdpmVarianceType,
-  DpmAlgorithmType,
-  DpmSolverType,
-  FinalSigmasType,
-  DdimConfig,
-  DdimInverseConfig,
-  DdpmConfig,
-  DpmSolverConfig,
-  EulerConfig,
-  LcmConfig,
-} from './config.js';
-export {
-  createNoiseSchedule,
   betasFromConfig,
   betasForAlphaBar,
   alphasCumprodFromBetas,
@@ -41,8 +33,6 @@ export {
   sigmasFromAlphasCumprod,
 } from './schedule.js';
 export type { NoiseSchedule } from './schedule.js';
-export { setTimesteps } from './timesteps.js';
-export type { TimestepPlan } from './timesteps.js';
 export { toDenoised, fromDenoised, noiseLevelFromAlphaBar, noiseLevelFromSigma, clampSample, epsFromX0 } from './prediction.js';
 export type { Denoised, NoiseLevel } from './prediction.js';
 export { classifierFreeGuidance, guidanceFromBatch } from './guidance.js';
@@ -54,6 +44,7 @@ export type { InverseLevels } from './ddim-inverse.js';
 export { ddpmPosterior, efDdpmPosterior, posteriorStep, posteriorVariance, solvePosteriorNoise } from './ddpm.js';
 export type { PosteriorMean, SolvedNoise } from './ddpm.js';
 export { dpmSolverPlusPlusUpdate, dpmSolverOrderAt, logSnrHalf } from './dpm-solver.js';
+export { dpmSolverNoiseUpdate } from './dpm-solver-eps.js';
 export type { DpmSolverStepArgs } from './dpm-solver.js';
 export { eulerStep, eulerScaleModelInput, eulerInitNoiseSigma, eulerModelLevel } from './euler.js';
 export { lcmStep, lcmBoundaryScalings } from './lcm.js';

@@ -17,10 +17,7 @@
  */
 import { RepriseError } from '../errors.js';
 import { f32 } from './arrays.js';
-import type { SchedulerClassName, SchedulerConfig } from './config.js';
-
-export { schedulerConfigSchema, resolveSchedulerConfig, parseSchedulerConfig } from './config.js';
-export type { SchedulerConfig, SchedulerConfigInput, SchedulerClassName } from './config.js';
+import type { CommonConfig } from './config.js';
 
 /** A discrete noise schedule over the training timesteps 0 … N−1. */
 export interface NoiseSchedule {
@@ -108,7 +105,7 @@ export function rescaleZeroTerminalSnr(betas: Float64Array): Float64Array {
 }
 
 /** β_t from a resolved config: trained_betas, or the named schedule, then the optional zero-SNR rescale. */
-export function betasFromConfig(config: SchedulerConfig): Float64Array {
+export function betasFromConfig(config: CommonConfig): Float64Array {
   let betas: Float64Array;
   const n = config.numTrainTimesteps;
   if (config.trainedBetas !== null) {
@@ -129,23 +126,6 @@ export function betasFromConfig(config: SchedulerConfig): Float64Array {
     }
   }
   return config.rescaleBetasZeroSnr ? rescaleZeroTerminalSnr(betas) : betas;
-}
-
-/** Classes whose diffusers constructor replaces ā_{N−1} = 0 by 2⁻²⁴ under zero-SNR (so σ_max is finite). */
-const CLAMPS_TERMINAL_ALPHA: ReadonlySet<SchedulerClassName> = new Set(['DPMSolverMultistepScheduler', 'EulerDiscreteScheduler']);
-
-/** Builds the noise schedule a diffusers scheduler of this config's class holds after construction. */
-export function createNoiseSchedule(config: SchedulerConfig): NoiseSchedule {
-  const betas = betasFromConfig(config);
-  const alphasCumprod = alphasCumprodFromBetas(betas);
-  if (config.rescaleBetasZeroSnr && CLAMPS_TERMINAL_ALPHA.has(config.className)) {
-    alphasCumprod[alphasCumprod.length - 1] = 2 ** -24;
-  }
-  let finalAlphaCumprod = 1;
-  if (config.className === 'DDIMScheduler' || config.className === 'LCMScheduler' || config.className === 'DDIMInverseScheduler') {
-    finalAlphaCumprod = config.setAlphaToOne ? 1 : alphasCumprod[0]!;
-  }
-  return { numTrainTimesteps: config.numTrainTimesteps, betas, alphasCumprod, finalAlphaCumprod };
 }
 
 /** ā at an integer timestep, or `fallback` (the schedule's boundary value) when t < 0. */

@@ -10,7 +10,7 @@ import { RepriseError } from '../errors.js';
 import { Random } from '../util/random.js';
 import { absMean, sum, type FloatArray } from './arrays.js';
 import { parseJsonWithNonFinite } from './json.js';
-import { createScheduler, type SchedulerStepOptions } from './scheduler.js';
+import { createScheduler, type Scheduler, type SchedulerStepOptions } from './scheduler.js';
 
 /** One run of a scheduler fixture file. */
 export const schedulerFixtureRunSchema = z.looseObject({
@@ -24,6 +24,8 @@ export const schedulerFixtureRunSchema = z.looseObject({
   final_abs_mean: z.number(),
   final_first8: z.array(z.number()),
   compare: z.string().optional(),
+  /** Model calls of the run (the solver fixtures record it; PNDM and Heun make more calls than steps). */
+  model_calls: z.number().int().nonnegative().optional(),
 });
 
 export type SchedulerFixtureRun = z.infer<typeof schedulerFixtureRunSchema>;
@@ -45,6 +47,8 @@ export interface SchedulerFixtureInputs {
 /** What a run produces, in the fixture's terms. */
 export interface SchedulerRunResult {
   readonly timesteps: readonly number[];
+  /** Model calls made (one per visited timestep). */
+  readonly modelCalls: number;
   readonly trajSums: readonly number[];
   readonly finalSum: number;
   readonly finalAbsMean: number;
@@ -84,7 +88,7 @@ export function dummyModel(x: Float64Array, t: number): Float64Array {
 
 const NOISE_REF = /^variance_noises\[i\]$/;
 
-function stepOptionsFor(run: SchedulerFixtureRun, i: number, inputs: SchedulerFixtureInputs, size: number, generator: Random): SchedulerStepOptions {
+function stepOptionsFor(run: SchedulerFixtureRun, i: number, inputs: SchedulerFixtureInputs, size: number, generator: Random, scheduler: Scheduler): SchedulerStepOptions {
   let eta: number | undefined;
   let varianceNoise: FloatArray | undefined;
   let useClippedModelOutput: boolean | undefined;
@@ -102,7 +106,7 @@ function stepOptionsFor(run: SchedulerFixtureRun, i: number, inputs: SchedulerFi
       throw new RepriseError('SCHEDULER_INVALID', `scheduler fixture: step_kwargs "${key}" = ${JSON.stringify(value)} is not supported`);
     }
   }
-  const needsGenerator = varianceNoise === undefined && (run.class === 'LCMScheduler' || run.class === 'DDPMScheduler' || (eta ?? 0) > 0 || run.config['algorithm_type'] === 'sde-dpmsolver++');
+  const needsGenerator = varianceNoise === undefined && scheduler.isStochastic(eta === undefined ? {} : { eta });
   return {
     ...(eta === undefined ? {} : { eta }),
     ...(varianceNoise === undefined ? {} : { varianceNoise }),
@@ -125,11 +129,12 @@ export function runSchedulerFixture(run: SchedulerFixtureRun, inputs: SchedulerF
   const trajSums: number[] = [];
   scheduler.timesteps.forEach((t, i) => {
     const eps = dummyModel(scheduler.scaleModelInput(x, t), t);
-    x = scheduler.step(eps, t, x, stepOptionsFor(run, i, inputs, size, generator)).prevSample;
+    x = scheduler.step(eps, t, x, stepOptionsFor(run, i, inputs, size, generator, scheduler)).prevSample;
     trajSums.push(sum(x));
   });
   return {
     timesteps: [...scheduler.timesteps],
+    modelCalls: trajSums.length,
     trajSums,
     finalSum: sum(x),
     finalAbsMean: absMean(x),
@@ -140,6 +145,8 @@ export function runSchedulerFixture(run: SchedulerFixtureRun, inputs: SchedulerF
 /** How a result compares with its fixture run. */
 export interface SchedulerRunComparison {
   readonly timestepsIdentical: boolean;
+  /** The run's `model_calls` equals ours (true where the fixture does not record it). */
+  readonly modelCallsMatch: boolean;
   /** False where the fixture says to compare timesteps only (e.g. LCM with fresh torch noise). */
   readonly trajectoryCompared: boolean;
   /**
@@ -188,12 +195,15 @@ export function compareSchedulerRun(run: SchedulerFixtureRun, result: SchedulerR
   const finalSumRelError = measured(rel(result.finalSum, run.final_sum, scale));
   const finalAbsMeanRelError = measured(rel(result.finalAbsMean, run.final_abs_mean));
   const within = (e: number): boolean => e <= tolerance;
+  const modelCallsMatch = run.model_calls === undefined || run.model_calls === result.modelCalls;
   const pass =
     timestepsIdentical &&
+    modelCallsMatch &&
     (!trajectoryCompared ||
       (within(maxStepRelError) && within(finalSumRelError) && within(finalAbsMeanRelError) && within(finalFirst8MaxRelError)));
   return {
     timestepsIdentical,
+    modelCallsMatch,
     trajectoryCompared,
     maxStepRelError,
     maxStepRelErrorRaw,

@@ -1,6 +1,6 @@
 /**
- * Inference timesteps (and, for the σ-based solvers, σ per step) exactly as each diffusers
- * scheduler class's `set_timesteps` produces them: "leading" / "trailing" / "linspace" spacing
+ * The timestep-placement primitives of diffusers' `set_timesteps` (each family's spec composes
+ * them): "leading" / "trailing" / "linspace" spacing
  * (Lin et al. 2023, arXiv:2305.08891, Table 2) with `steps_offset`, and each class's own
  * rounding quirks.
  *
@@ -9,26 +9,18 @@
  */
 import { RepriseError } from '../errors.js';
 import { f32 } from './arrays.js';
-import type { DpmSolverConfig, EulerConfig, LcmConfig, SchedulerClassName, SchedulerConfig } from './config.js';
+import type { CommonConfig, FinalSigmasType } from './config.js';
 import { npArange, npInterp, npLinspace, roundHalfEven } from './numpy.js';
-import { createNoiseSchedule, sigmasFromAlphasCumprod, type NoiseSchedule } from './schedule.js';
+import { sigmasFromAlphasCumprod, type NoiseSchedule } from './schedule.js';
 
-/** The result of `set_timesteps`. */
-export interface TimestepPlan {
-  readonly className: SchedulerClassName;
-  /** The step count asked for (the plan may hold a different count where diffusers does). */
-  readonly steps: number;
-  /** t_i in the order the sampler visits them (integers, except Euler's float32 values). */
-  readonly timesteps: readonly number[];
-  /** σ_i per timestep plus the final σ (DPM-Solver and Euler only; float32 values). */
-  readonly sigmas: Float64Array | null;
-}
+export type { TimestepPlan } from './spec.js';
 
 function invalid(message: string, hint?: string): RepriseError {
   return new RepriseError('SCHEDULER_INVALID', message, hint === undefined ? undefined : { hint });
 }
 
-function checkSteps(steps: number, config: SchedulerConfig): void {
+/** diffusers' step-count checks: a positive integer, at most num_train_timesteps. */
+export function checkSteps(steps: number, config: CommonConfig): void {
   if (!Number.isInteger(steps) || steps < 1) throw invalid(`number of inference steps must be a positive integer, got ${steps}`);
   if (steps > config.numTrainTimesteps) {
     throw invalid(
@@ -41,7 +33,7 @@ function checkSteps(steps: number, config: SchedulerConfig): void {
 const reversed = (a: ArrayLike<number>): number[] => Array.from(a).reverse();
 
 /** The shared DDIM/DDPM spacing: integer timesteps, descending. */
-function ddimLikeTimesteps(config: SchedulerConfig, steps: number): number[] {
+export function ddimLikeTimesteps(config: CommonConfig, steps: number): number[] {
   const n = config.numTrainTimesteps;
   switch (config.timestepSpacing) {
     case 'linspace':
@@ -55,7 +47,7 @@ function ddimLikeTimesteps(config: SchedulerConfig, steps: number): number[] {
   }
 }
 
-function ddimInverseTimesteps(config: SchedulerConfig, steps: number): number[] {
+export function ddimInverseTimesteps(config: CommonConfig, steps: number): number[] {
   const n = config.numTrainTimesteps;
   if (config.timestepSpacing === 'leading') {
     const ratio = Math.floor(n / steps);
@@ -66,7 +58,7 @@ function ddimInverseTimesteps(config: SchedulerConfig, steps: number): number[] 
 }
 
 /** LCM: every k-th training step of the distillation schedule, then `steps` of them evenly. */
-function lcmTimesteps(config: LcmConfig, steps: number, strength = 1): number[] {
+export function lcmTimesteps(config: CommonConfig & { readonly originalInferenceSteps: number }, steps: number, strength = 1): number[] {
   const original = config.originalInferenceSteps;
   const k = Math.floor(config.numTrainTimesteps / original);
   const origin = Array.from({ length: Math.floor(original * strength) }, (_, i) => (i + 1) * k - 1).reverse();
@@ -85,7 +77,7 @@ function lcmTimesteps(config: LcmConfig, steps: number, strength = 1): number[] 
 }
 
 /** DPM-Solver's spacing: over [0, last_timestep) where λ_t ≥ lambda_min_clipped, with one extra point dropped. */
-function dpmTimesteps(config: DpmSolverConfig, schedule: NoiseSchedule, steps: number): number[] {
+export function dpmTimesteps(config: CommonConfig & { readonly lambdaMinClipped: number }, schedule: NoiseSchedule, steps: number): number[] {
   const ac = schedule.alphasCumprod;
   const n = config.numTrainTimesteps;
   // searchsorted(flip(λ), lambda_min_clipped): how many of the smallest λ lie below the clip.
@@ -112,7 +104,7 @@ function dpmTimesteps(config: DpmSolverConfig, schedule: NoiseSchedule, steps: n
 }
 
 /** Euler's float32 timesteps. */
-function eulerTimesteps(config: EulerConfig, steps: number): number[] {
+export function eulerTimesteps(config: CommonConfig, steps: number): number[] {
   const n = config.numTrainTimesteps;
   switch (config.timestepSpacing) {
     case 'linspace':
@@ -127,7 +119,7 @@ function eulerTimesteps(config: EulerConfig, steps: number): number[] {
 }
 
 /** σ at each timestep (linear interpolation of the float32 σ table) plus the final σ, as float32. */
-function sigmasFor(config: DpmSolverConfig | EulerConfig, schedule: NoiseSchedule, timesteps: readonly number[]): Float64Array {
+export function sigmasFor(config: { readonly finalSigmasType: FinalSigmasType }, schedule: NoiseSchedule, timesteps: readonly number[]): Float64Array {
   const table = sigmasFromAlphasCumprod(schedule.alphasCumprod);
   const knots = Float64Array.from(table, (_, i) => i);
   const interp = npInterp(timesteps, knots, table);
@@ -139,30 +131,3 @@ function sigmasFor(config: DpmSolverConfig | EulerConfig, schedule: NoiseSchedul
   return out;
 }
 
-/**
- * Reproduces `scheduler.set_timesteps(steps)` of the config's diffusers class.
- *
- * @param schedule the class's noise schedule (built from `config` when omitted).
- * @throws RepriseError `SCHEDULER_INVALID` for step counts diffusers rejects.
- */
-export function setTimesteps(config: SchedulerConfig, steps: number, schedule: NoiseSchedule = createNoiseSchedule(config)): TimestepPlan {
-  checkSteps(steps, config);
-  const base = { className: config.className, steps };
-  switch (config.className) {
-    case 'DDIMScheduler':
-    case 'DDPMScheduler':
-      return { ...base, timesteps: ddimLikeTimesteps(config, steps), sigmas: null };
-    case 'DDIMInverseScheduler':
-      return { ...base, timesteps: ddimInverseTimesteps(config, steps), sigmas: null };
-    case 'LCMScheduler':
-      return { ...base, timesteps: lcmTimesteps(config, steps), sigmas: null };
-    case 'DPMSolverMultistepScheduler': {
-      const timesteps = dpmTimesteps(config, schedule, steps);
-      return { ...base, timesteps, sigmas: sigmasFor(config, schedule, timesteps) };
-    }
-    case 'EulerDiscreteScheduler': {
-      const timesteps = eulerTimesteps(config, steps);
-      return { ...base, timesteps, sigmas: sigmasFor(config, schedule, timesteps) };
-    }
-  }
-}

@@ -8,6 +8,9 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../
 /** The reference fixture folder: $REPRISE_FIXTURES, or ../shared/fixtures/reference beside the repo. */
 export const fixtureDir = process.env['REPRISE_FIXTURES'] ?? path.resolve(repoRoot, '../shared/fixtures/reference');
 
+/** The solver fixture folder (diffusers' PNDM, DEIS, UniPC, … trajectories): $REPRISE_SOLVER_FIXTURES, or ../shared/fixtures/solvers. */
+export const solverFixtureDir = process.env['REPRISE_SOLVER_FIXTURES'] ?? path.resolve(repoRoot, '../shared/fixtures/solvers');
+
 /** Reads F32/F64 tensors of a small safetensors file as Float64Arrays (header: u64 LE length + JSON). */
 export function readSmallSafetensors(file: string): Map<string, { shape: number[]; data: Float64Array }> {
   const buf = fs.readFileSync(file);

@@ -135,7 +135,8 @@ describe('scheduler config', () => {
   });
 
   it('names the key and value of unsupported settings', () => {
-    expectSchedulerError(() => resolveSchedulerConfig({ ...SD, use_karras_sigmas: true }, 'EulerDiscreteScheduler'), 'use_karras_sigmas');
+    expectSchedulerError(() => resolveSchedulerConfig({ ...SD, use_karras_sigmas: true }, 'DDIMScheduler'), 'use_karras_sigmas');
+    expectSchedulerError(() => resolveSchedulerConfig({ ...SD, use_exponential_sigmas: true }, 'EulerDiscreteScheduler'), 'use_exponential_sigmas');
     expectSchedulerError(() => resolveSchedulerConfig({ ...SD, timestep_spacing: 'quadratic' }, 'DDIMScheduler'), 'timestep_spacing', 'quadratic');
     expectSchedulerError(() => resolveSchedulerConfig({ ...SD, prediction_type: 'flow' }, 'DDIMScheduler'), 'prediction_type', 'flow');
     expectSchedulerError(() => resolveSchedulerConfig({ ...SD, beta_schedule: 'sigmoid' }, 'DDIMScheduler'), 'beta_schedule', 'sigmoid');
@@ -145,7 +146,7 @@ describe('scheduler config', () => {
     expectSchedulerError(() => resolveSchedulerConfig({ ...SD, timestep_spacing: 'linspace' }, 'DDIMInverseScheduler'), 'timestep_spacing', 'linspace');
     expectSchedulerError(() => resolveSchedulerConfig({ ...SD, variance_type: 'learned_range' }, 'DDPMScheduler'), 'variance_type', 'learned_range');
     expectSchedulerError(() => resolveSchedulerConfig({ ...SD, steps_offset: 'one' }, 'DDIMScheduler'), 'steps_offset', '"one"');
-    expectSchedulerError(() => resolveSchedulerConfig({ ...SD, _class_name: 'PNDMScheduler' }), 'PNDMScheduler');
+    expectSchedulerError(() => resolveSchedulerConfig({ ...SD, _class_name: 'KDPM2DiscreteScheduler' }), 'KDPM2DiscreteScheduler', 'PNDMScheduler');
     expectSchedulerError(() => resolveSchedulerConfig(SD), '_class_name');
   });
 });

@@ -14,24 +14,66 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { GlobLimitError, JOB_LIMITS } from './limits.js';
 
-/** Whether `pattern` uses glob syntax (`*`, `?` or a `{a,b}` group). */
-export function hasGlobMagic(pattern: string): boolean {
-  return /[*?]/.test(pattern) || expandBraces(pattern).length > 1;
+/** What one pattern may cost: alternatives, matched files and time (see {@link JOB_LIMITS}). */
+export interface GlobBudget {
+  readonly maxExpansions: number;
+  readonly maxMatches: number;
+  /** `Date.now()` after which the expansion stops with a {@link GlobLimitError}. */
+  readonly deadline: number;
+}
+
+/** The default budget of one pattern, starting now. */
+export function globBudget(): GlobBudget {
+  return { maxExpansions: JOB_LIMITS.braceExpansions, maxMatches: JOB_LIMITS.inputs, deadline: Date.now() + JOB_LIMITS.globMs };
+}
+
+function checkTime(budget: GlobBudget): void {
+  if (Date.now() > budget.deadline) throw new GlobLimitError('globMs', `the pattern took more than ${JOB_LIMITS.globMs} ms to expand`);
+}
+
+function checkPattern(pattern: string): void {
+  if (pattern.length > JOB_LIMITS.patternLength) throw new GlobLimitError('patternLength', `a pattern of ${pattern.length} characters`);
+}
+
+/**
+ * Whether `pattern` uses glob syntax (`*`, `?` or a `{a,b}` group).
+ *
+ * @throws GlobLimitError for a pattern over the length, expansion or time limits.
+ */
+export function hasGlobMagic(pattern: string, budget: GlobBudget = globBudget()): boolean {
+  checkPattern(pattern);
+  return /[*?]/.test(pattern) || findBraceGroup(pattern, budget) !== undefined;
 }
 
 /**
  * Expands `{a,b}` groups (nested groups too) into every alternative, in order of appearance.
  * Unbalanced braces and groups without a top-level comma are kept literally.
+ *
+ * @throws GlobLimitError past `budget.maxExpansions` alternatives or `budget.deadline`.
  */
-export function expandBraces(pattern: string): string[] {
-  const group = findBraceGroup(pattern);
-  if (group === undefined) return [pattern];
-  const head = pattern.slice(0, group.open);
-  const tail = pattern.slice(group.close + 1);
+export function expandBraces(pattern: string, budget: GlobBudget = globBudget()): string[] {
+  checkPattern(pattern);
   const out: string[] = [];
-  for (const alt of group.alternatives) {
-    for (const expanded of expandBraces(head + alt + tail)) out.push(expanded);
+  // Depth-first over an explicit stack (no recursion), in order of appearance.
+  const stack: string[] = [pattern];
+  while (stack.length > 0) {
+    checkTime(budget);
+    const current = stack.pop()!;
+    const group = findBraceGroup(current, budget);
+    if (group === undefined) {
+      out.push(current);
+      if (out.length > budget.maxExpansions) throw new GlobLimitError('braceExpansions', `the pattern expands to more than ${budget.maxExpansions.toLocaleString('en-US')} alternatives`);
+      continue;
+    }
+    const head = current.slice(0, group.open);
+    const tail = current.slice(group.close + 1);
+    // Every pending pattern yields at least one alternative: fail as soon as the total must exceed the limit.
+    if (out.length + stack.length + group.alternatives.length > budget.maxExpansions) {
+      throw new GlobLimitError('braceExpansions', `the pattern expands to more than ${budget.maxExpansions.toLocaleString('en-US')} alternatives`);
+    }
+    for (let k = group.alternatives.length - 1; k >= 0; k--) stack.push(head + group.alternatives[k]! + tail);
   }
   return out;
 }
@@ -43,8 +85,9 @@ interface BraceGroup {
 }
 
 /** The first `{...}` group with a top-level comma, or undefined. */
-function findBraceGroup(pattern: string): BraceGroup | undefined {
+function findBraceGroup(pattern: string, budget: GlobBudget): BraceGroup | undefined {
   for (let open = pattern.indexOf('{'); open >= 0; open = pattern.indexOf('{', open + 1)) {
+    checkTime(budget);
     let depth = 0;
     const commas: number[] = [];
     for (let i = open; i < pattern.length; i++) {
@@ -111,40 +154,53 @@ export function compareCodePoints(a: string, b: string): number {
  * @param pattern - a `/`-separated pattern, relative to `cwd` or absolute.
  * @param cwd - the folder relative patterns start from.
  * @returns absolute paths of the matching files, deduplicated and sorted.
+ * @throws GlobLimitError past the budget's alternatives, matches or time.
  */
-export function globFiles(pattern: string, cwd: string): string[] {
+export function globFiles(pattern: string, cwd: string, budget: GlobBudget = globBudget()): string[] {
   const found = new Set<string>();
-  for (const alternative of expandBraces(pattern)) {
+  const walker: Walker = { budget, found };
+  for (const alternative of expandBraces(pattern, budget)) {
     const absolute = path.isAbsolute(alternative);
     const segments = alternative.split('/').filter((s) => s !== '' && s !== '.');
     const start = absolute ? path.parse(path.resolve(alternative)).root : path.resolve(cwd);
-    walk(start, segments, 0, found);
+    walk(start, segments, 0, walker);
   }
   return [...found].sort(compareCodePoints);
 }
 
-function walk(dir: string, segments: readonly string[], index: number, found: Set<string>): void {
+interface Walker {
+  readonly budget: GlobBudget;
+  readonly found: Set<string>;
+}
+
+function addMatch(w: Walker, file: string): void {
+  w.found.add(file);
+  if (w.found.size > w.budget.maxMatches) throw new GlobLimitError('inputs', `the pattern matches more than ${w.budget.maxMatches.toLocaleString('en-US')} files`);
+}
+
+function walk(dir: string, segments: readonly string[], index: number, w: Walker): void {
+  checkTime(w.budget);
   const segment = segments[index];
   if (segment === undefined) return;
   const last = index === segments.length - 1;
   if (segment === '**') {
     if (last) {
       // A trailing `**` matches every file below `dir`.
-      collectAll(dir, found);
+      collectAll(dir, w);
       return;
     }
-    walk(dir, segments, index + 1, found);
+    walk(dir, segments, index + 1, w);
     for (const entry of listDir(dir)) {
-      if (entry.isDirectory() && !entry.name.startsWith('.')) walk(path.join(dir, entry.name), segments, index, found);
+      if (entry.isDirectory() && !entry.name.startsWith('.')) walk(path.join(dir, entry.name), segments, index, w);
     }
     return;
   }
   if (!/[*?]/.test(segment)) {
     const next = path.join(dir, segment);
     if (last) {
-      if (isFile(next)) found.add(next);
+      if (isFile(next)) addMatch(w, next);
     } else if (isDirectory(next)) {
-      walk(next, segments, index + 1, found);
+      walk(next, segments, index + 1, w);
     }
     return;
   }
@@ -155,18 +211,19 @@ function walk(dir: string, segments: readonly string[], index: number, found: Se
     if (!re.test(entry.name)) continue;
     const next = path.join(dir, entry.name);
     if (last) {
-      if (isFile(next)) found.add(next);
+      if (isFile(next)) addMatch(w, next);
     } else if (isDirectory(next)) {
-      walk(next, segments, index + 1, found);
+      walk(next, segments, index + 1, w);
     }
   }
 }
 
-function collectAll(dir: string, found: Set<string>): void {
+function collectAll(dir: string, w: Walker): void {
+  checkTime(w.budget);
   for (const entry of listDir(dir)) {
     if (entry.name.startsWith('.')) continue;
     const next = path.join(dir, entry.name);
-    if (entry.isDirectory()) collectAll(next, found);
-    else if (isFile(next)) found.add(next);
+    if (entry.isDirectory()) collectAll(next, w);
+    else if (isFile(next)) addMatch(w, next);
   }
 }

@@ -21,7 +21,10 @@ export {
 export type { EditCheck, InputEntry, JobFileData, JobFileEdit, JobIssue, JobProblem, JobSchema } from './job-schema.js';
 export { JobFileError, loadJobFile, readJobDocument, resolveJob } from './job-file.js';
 export type { BatchEdit, BatchInput, BatchItem, BatchJob, JobOverrides, ResolveJobOptions } from './job-file.js';
-export { compareCodePoints, expandBraces, globFiles, hasGlobMagic } from './glob.js';
+export { compareCodePoints, expandBraces, globBudget, globFiles, hasGlobMagic } from './glob.js';
+export type { GlobBudget } from './glob.js';
+export { GlobLimitError, JOB_LIMITS } from './limits.js';
+export type { JobLimit } from './limits.js';
 export {
   UnsafeOutputPathError,
   attentionMapName,
@@ -29,11 +32,13 @@ export {
   isInsideOrEqual,
   itemOutputNames,
   outputComponents,
+  pinOutputRoot,
+  realpathDeepest,
   portableNameProblem,
   safeOutputPath,
   sanitizeName,
 } from './paths.js';
-export type { ItemOutputNames } from './paths.js';
+export type { ItemOutputNames, OutputRoot } from './paths.js';
 export { isTemporaryName, temporaryPathFor, writeFileAtomic } from './atomic.js';
 export { canonicalJson, fileDigest, itemHash } from './hash.js';
 export type { ItemHashContext } from './hash.js';

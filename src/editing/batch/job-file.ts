@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { RepriseError } from '../../errors.js';
-import { globFiles, hasGlobMagic } from './glob.js';
+import { globBudget, globFiles, hasGlobMagic } from './glob.js';
 import {
   checkEdits,
   formatProblemPath,
@@ -20,7 +20,8 @@ import {
   type JobFileEdit,
   type JobProblem,
 } from './job-schema.js';
-import { inputKeys, isInsideOrEqual, itemOutputNames, type ItemOutputNames } from './paths.js';
+import { countLimitProblems, documentLimitProblems, GlobLimitError, JOB_LIMITS, limitMessage } from './limits.js';
+import { inputKeys, isInsideOrEqual, itemOutputNames, danglingLinkOn, realpathDeepest, type ItemOutputNames } from './paths.js';
 
 /** A job file failed validation; `problems` lists every problem found. */
 export class JobFileError extends RepriseError {
@@ -79,6 +80,11 @@ export interface BatchJob<O = Record<string, unknown>> {
   readonly model: string | undefined;
   /** Absolute output folder. */
   readonly output: string;
+  /**
+   * The output folder's real path as checked at load (symbolic links resolved, for a missing
+   * folder through its deepest existing ancestor); the run refuses to start if it changed.
+   */
+  readonly outputReal?: string | undefined;
   readonly concurrency: number;
   readonly inputs: readonly BatchInput[];
   readonly edits: readonly BatchEdit<O>[];
@@ -144,29 +150,64 @@ export function readJobDocument(file: string): unknown {
   }
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    const size = fs.statSync(file).size;
+    if (size > JOB_LIMITS.fileBytes) {
+      throw new JobFileError(file, [{ path: '', message: limitMessage('fileBytes', `the file has ${size.toLocaleString('en-US')} bytes`) }]);
+    }
+    const bytes = fs.readFileSync(file);
+    if (bytes.length > JOB_LIMITS.fileBytes) {
+      throw new JobFileError(file, [{ path: '', message: limitMessage('fileBytes', `the file has ${bytes.length.toLocaleString('en-US')} bytes`) }]);
+    }
+    text = bytes.toString('utf8');
   } catch (e) {
+    if (e instanceof JobFileError) throw e;
     throw new JobFileError(file, [{ path: '', message: `cannot read the file (${(e as Error).message})` }]);
   }
-  if (ext === '.json') {
+  const value = parseJobText(file, text, ext === '.json' ? 'json' : 'yaml');
+  const problems = documentLimitProblems(value);
+  if (problems.length > 0) throw new JobFileError(file, problems);
+  return value;
+}
+
+/** A stack overflow or yaml's alias guard, as a problem of the job file. */
+function parserLimitProblem(e: unknown): JobProblem | undefined {
+  if (e instanceof RangeError) return { path: '', message: limitMessage('depth', `the document is nested too deeply to parse (${e.message})`) };
+  if (e instanceof ReferenceError && /alias/i.test(e.message)) {
+    return { path: '', message: limitMessage('aliases', 'the document resolves too many YAML aliases (an alias bomb?)') };
+  }
+  return undefined;
+}
+
+function parseJobText(file: string, text: string, kind: 'json' | 'yaml'): unknown {
+  if (kind === 'json') {
     try {
       return JSON.parse(text) as unknown;
     } catch (e) {
-      throw new JobFileError(file, [{ path: '', message: `invalid JSON: ${(e as Error).message}` }]);
+      const limit = parserLimitProblem(e);
+      throw new JobFileError(file, [limit ?? { path: '', message: `invalid JSON: ${(e as Error).message}` }]);
     }
   }
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    throw new JobFileError(
-      file,
-      doc.errors.map((e) => {
-        const at = e.linePos?.[0];
-        const what = (e.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
-        return { path: '', message: `invalid YAML${at ? ` at line ${at.line}, column ${at.col}` : ''}: ${what}` };
-      }),
-    );
+  try {
+    const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+    // yaml reports a stack overflow of its own parser as a document error
+    if (doc.errors.some((e) => /call stack/i.test(e.message))) throw new RangeError('Maximum call stack size exceeded');
+    if (doc.errors.length > 0) {
+      throw new JobFileError(
+        file,
+        doc.errors.slice(0, 20).map((e) => {
+          const at = e.linePos?.[0];
+          const what = (e.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
+          return { path: '', message: `invalid YAML${at ? ` at line ${at.line}, column ${at.col}` : ''}: ${what}` };
+        }),
+      );
+    }
+    return doc.toJS({ maxAliasCount: JOB_LIMITS.aliases }) as unknown;
+  } catch (e) {
+    if (e instanceof JobFileError) throw e;
+    const limit = parserLimitProblem(e);
+    if (limit !== undefined) throw new JobFileError(file, [limit]);
+    throw new JobFileError(file, [{ path: '', message: `invalid YAML: ${(e as Error).message}` }]);
   }
-  return doc.toJS({ maxAliasCount: 1000 }) as unknown;
 }
 
 /**
@@ -188,6 +229,9 @@ export function resolveJob<S extends z.ZodType>(raw: unknown, options: ResolveJo
     }
   };
 
+  const limits = [...documentLimitProblems(raw), ...(isPlainObject(raw) ? countLimitProblems(raw) : [])];
+  if (limits.length > 0) throw new JobFileError(where, limits);
+
   const structure = jobFileStructureSchema.safeParse(raw);
   if (!structure.success) {
     for (const issue of issuesToProblems(structure.error.issues)) add(formatProblemPath(issue.path), issue.message);
@@ -200,16 +244,21 @@ export function resolveJob<S extends z.ZodType>(raw: unknown, options: ResolveJo
   if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 64)) {
     add('concurrency', `the concurrency given on the command line (${concurrency}) must be a whole number from 1 to 64`);
   }
-  const output = resolveOutput(doc['output'], dir, options, add);
+  const resolved = resolveOutput(doc['output'], dir, options, add);
+  const output = resolved?.output;
   const inputs = resolveInputs(doc['inputs'], dir, add);
-  if (output !== undefined) {
-    const realOutput = realpathOrSelf(output);
+  if (resolved !== undefined && output !== undefined) {
+    const realOutput = resolved.real;
     for (const input of inputs) {
       if (isInsideOrEqual(output, input.path) || isInsideOrEqual(realOutput, realpathOrSelf(input.path))) {
         add(`inputs[${input.entry}]`, `${input.relativePath} lies inside the output folder ${output}; outputs must never become inputs (choose another output folder)`);
       }
     }
   }
+
+  const itemCount = inputs.length * (edits.edits?.length ?? 0);
+  if (inputs.length > JOB_LIMITS.inputs) add('inputs', limitMessage('inputs', `the inputs match ${inputs.length.toLocaleString('en-US')} files`));
+  else if (itemCount > JOB_LIMITS.items) add('', limitMessage('items', `${inputs.length} inputs × ${edits.edits?.length ?? 0} edits make ${itemCount.toLocaleString('en-US')} items`));
 
   if (problems.length > 0 || !structure.success || edits.edits === undefined || output === undefined) {
     if (problems.length === 0) add('', 'the job could not be read'); // defensive: never throw an empty list
@@ -238,6 +287,7 @@ export function resolveJob<S extends z.ZodType>(raw: unknown, options: ResolveJo
     dir,
     model,
     output,
+    outputReal: resolved?.real,
     concurrency: options.overrides?.concurrency ?? job.concurrency,
     inputs: batchInputs,
     edits: batchEdits,
@@ -250,9 +300,10 @@ function resolveOutput<S extends z.ZodType>(
   dir: string,
   options: ResolveJobOptions<S>,
   add: (path: string, message: string) => void,
-): string | undefined {
+): { output: string; real: string } | undefined {
   const override = options.overrides?.output;
   let output: string;
+  let relative = false;
   if (override !== undefined) {
     if (override === '' || override.includes('\0')) {
       add('output', 'the output folder given on the command line is empty or contains a NUL byte');
@@ -268,15 +319,29 @@ function resolveOutput<S extends z.ZodType>(
     if (path.isAbsolute(value)) output = path.resolve(value);
     else {
       output = path.resolve(dir, value);
+      relative = true;
       if (!isInsideOrEqual(dir, output)) {
         add('output', `"${value}" leaves the job folder; write an absolute path if the results should go outside it`);
         return undefined;
       }
     }
   }
+  // Symbolic links resolved: a relative output must really stay in the job folder, and no output
+  // may really contain the job file (an `out` linked back onto the job folder included).
+  const dangling = danglingLinkOn(output);
+  if (dangling !== undefined) {
+    add('output', `${dangling} is a dangling symbolic link; remove it or point it at an existing folder`);
+    return undefined;
+  }
+  const real = realpathDeepest(output);
+  const realDir = realpathOrSelf(dir);
+  if (relative && !isInsideOrEqual(realDir, real)) {
+    add('output', `"${String(value)}" resolves through a symbolic link to ${real}, outside the job folder ${realDir}; write that absolute path if the results should really go there`);
+    return undefined;
+  }
   const guarded = options.file ?? path.join(dir, '.');
-  if (isInsideOrEqual(output, guarded)) {
-    add('output', `${output} contains the job ${options.file ? 'file' : 'folder'}; use a dedicated folder such as ./out`);
+  if (isInsideOrEqual(output, guarded) || isInsideOrEqual(real, realpathDeepest(guarded))) {
+    add('output', `${output}${real !== output ? ` (resolving to ${real})` : ''} contains the job ${options.file ? 'file' : 'folder'}; use a dedicated folder such as ./out`);
     return undefined;
   }
   try {
@@ -288,7 +353,7 @@ function resolveOutput<S extends z.ZodType>(
   } catch {
     // Missing: created when the batch runs.
   }
-  return output;
+  return { output, real };
 }
 
 interface ResolvedInput {
@@ -303,7 +368,10 @@ function resolveInputs(value: unknown, dir: string, add: (path: string, message:
   if (!Array.isArray(value)) return [];
   const byPath = new Map<string, ResolvedInput>();
   const order: string[] = [];
+  // One budget for the whole list: the job's patterns together get JOB_LIMITS.globMs.
+  const budget = globBudget();
   for (const [entry, item] of (value as unknown[]).entries()) {
+    if (order.length > JOB_LIMITS.inputs) break; // reported by resolveJob
     const spec = typeof item === 'string' ? item : isPlainObject(item) && typeof item['path'] === 'string' ? item['path'] : undefined;
     if (spec === undefined || spec === '') continue; // the schema reports it
     const prompt = isPlainObject(item) && typeof item['prompt'] === 'string' ? item['prompt'] : undefined;
@@ -312,7 +380,14 @@ function resolveInputs(value: unknown, dir: string, add: (path: string, message:
       add(where, 'contains a NUL byte');
       continue;
     }
-    const explicit = !hasGlobMagic(spec);
+    let explicit: boolean;
+    try {
+      explicit = !hasGlobMagic(spec, budget);
+    } catch (e) {
+      if (!(e instanceof GlobLimitError)) throw e;
+      add(where, e.message);
+      continue;
+    }
     let files: string[];
     if (explicit) {
       const abs = path.resolve(dir, spec);
@@ -332,7 +407,14 @@ function resolveInputs(value: unknown, dir: string, add: (path: string, message:
       }
       files = [abs];
     } else {
-      files = globFiles(spec, dir);
+      try {
+        files = globFiles(spec, dir, budget);
+      } catch (e) {
+        if (!(e instanceof GlobLimitError)) throw e;
+        add(where, e.message);
+        if (e.limit === 'globMs') break; // the time is the whole list's: stop here
+        continue;
+      }
       if (files.length === 0) {
         add(where, `no file matches "${spec}"`);
         continue;

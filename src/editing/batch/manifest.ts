@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { RepriseError } from '../../errors.js';
 import { writeFileAtomic } from './atomic.js';
 import { compareCodePoints } from './glob.js';
-import { safeOutputPath } from './paths.js';
+import { safeOutputPath, type OutputRoot } from './paths.js';
 
 /** File name of the manifest inside the output folder. */
 export const MANIFEST_NAME = '.reprise-manifest.json';
@@ -98,6 +98,8 @@ export class BatchManifest {
     /** Absolute path of the manifest file. */
     readonly path: string,
     items: Map<string, ManifestEntry>,
+    /** The pinned output folder writes are checked against (undefined: checked at call time). */
+    private readonly root: OutputRoot | undefined,
   ) {
     this.items = items;
   }
@@ -107,13 +109,14 @@ export class BatchManifest {
    *
    * @throws RepriseError (`CONFIG_INVALID`) when the file exists but is not a valid manifest.
    */
-  static load(outputDir: string): BatchManifest {
-    const file = path.join(path.resolve(outputDir), MANIFEST_NAME);
+  static load(outputDir: string | OutputRoot): BatchManifest {
+    const root = typeof outputDir === 'string' ? undefined : outputDir;
+    const file = path.join(path.resolve(typeof outputDir === 'string' ? outputDir : outputDir.dir), MANIFEST_NAME);
     let text: string;
     try {
       text = fs.readFileSync(file, 'utf8');
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return new BatchManifest(file, new Map());
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return new BatchManifest(file, new Map(), root);
       throw new RepriseError('CONFIG_INVALID', `Cannot read the batch manifest ${file}: ${(e as Error).message}`, {
         hint: 'Check the output folder permissions.',
         cause: e,
@@ -132,7 +135,7 @@ export class BatchManifest {
     for (const [id, entry] of Object.entries(parsed.items)) {
       items.set(id, entry.status === 'failed' ? { ...entry, error: { message: entry.error.message, code: entry.error.code } } : entry);
     }
-    return new BatchManifest(file, items);
+    return new BatchManifest(file, items, root);
   }
 
   /** The folder the manifest lives in (the output folder). */
@@ -159,7 +162,7 @@ export class BatchManifest {
     if (entry === undefined || entry.status !== 'done' || entry.hash !== hash) return false;
     return entry.outputs.every((rel) => {
       try {
-        return fs.statSync(safeOutputPath(this.outputDir, rel)).isFile();
+        return fs.statSync(safeOutputPath(this.root ?? this.outputDir, rel)).isFile();
       } catch {
         return false;
       }
@@ -191,7 +194,7 @@ export class BatchManifest {
   }
 
   private async persist(): Promise<void> {
-    await fs.promises.mkdir(this.outputDir, { recursive: true });
-    await writeFileAtomic(this.path, this.serialize());
+    if (this.root === undefined) await fs.promises.mkdir(this.outputDir, { recursive: true });
+    await writeFileAtomic(this.path, this.serialize(), this.root);
   }
 }

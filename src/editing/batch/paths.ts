@@ -86,29 +86,117 @@ function lstatOrUndefined(p: string): fs.Stats | undefined {
 }
 
 /**
+ * An output folder pinned to its real path (symbolic links resolved) when it was checked: every
+ * later write is compared against `real`, so a folder swapped for a symbolic link mid-run cannot
+ * redirect a write.
+ */
+export interface OutputRoot {
+  /** The output folder as given (absolute). */
+  readonly dir: string;
+  /** Its real path when it was pinned. */
+  readonly real: string;
+}
+
+/**
+ * The real path `p` would have: the real path of its deepest existing ancestor, joined with the
+ * components below it that do not exist yet.
+ */
+export function realpathDeepest(p: string): string {
+  const abs = path.resolve(p);
+  const missing: string[] = [];
+  for (let cur = abs; ; ) {
+    try {
+      return path.join(fs.realpathSync(cur), ...missing.reverse());
+    } catch {
+      // missing (or a dangling link): go one folder up
+    }
+    const parent = path.dirname(cur);
+    if (parent === cur) return abs;
+    missing.push(path.basename(cur));
+    cur = parent;
+  }
+}
+
+/** The first path on the way from `p` up to the root that is a dangling symbolic link, if any. */
+export function danglingLinkOn(p: string): string | undefined {
+  for (let cur = path.resolve(p); ; cur = path.dirname(cur)) {
+    const st = lstatOrUndefined(cur);
+    if (st !== undefined) {
+      if (!st.isSymbolicLink()) return undefined;
+      try {
+        fs.realpathSync(cur);
+        return undefined;
+      } catch {
+        return cur;
+      }
+    }
+    if (path.dirname(cur) === cur) return undefined;
+  }
+}
+
+/**
+ * Pins an existing output folder to its real path.
+ *
+ * @param expectedReal - the real path found when the job was loaded; a different one now means a
+ * symbolic link changed in between, and the run is refused.
+ * @throws UnsafeOutputPathError
+ */
+export function pinOutputRoot(dir: string, expectedReal?: string): OutputRoot {
+  const abs = path.resolve(dir);
+  const real = fs.realpathSync(abs);
+  if (expectedReal !== undefined && real !== expectedReal) {
+    throw new UnsafeOutputPathError(abs, `the output folder now resolves to ${real}, not to ${expectedReal} as when the job was checked (a symbolic link changed)`);
+  }
+  return { dir: abs, real };
+}
+
+/**
+ * Checks that the existing folder `dir` (absolute, inside `root.dir` as written) really lies inside
+ * the pinned root, symbolic links resolved. Called just before a file is created and again just
+ * before it is renamed into place.
+ *
+ * @throws UnsafeOutputPathError
+ */
+export function assertRealInside(root: OutputRoot, dir: string, requested: string): void {
+  let real: string;
+  try {
+    real = fs.realpathSync(dir);
+  } catch (e) {
+    throw new UnsafeOutputPathError(requested, `its folder cannot be resolved (${(e as Error).message})`);
+  }
+  if (!isInsideOrEqual(root.real, real)) {
+    throw new UnsafeOutputPathError(requested, `its folder resolves to ${real}, outside the output folder ${root.real}`);
+  }
+}
+
+/**
  * Resolves `segments` (relative names; `/` separates folders) inside `outputDir` and checks the
  * result can never land outside it.
  *
  * Rejected: absolute segments, `.`/`..` components, empty components, NUL bytes, names that are
  * not portable (see {@link portableNameProblem}), a target that is itself a symbolic link, and
  * any existing ancestor whose real path (symbolic links resolved) is outside the real path of
- * `outputDir`. The check is made at call time; folders created afterwards under a checked
- * ancestor are safe.
+ * `outputDir` — the real path at call time for a string, the pinned one for an
+ * {@link OutputRoot} (then the output folder itself swapped for a link is refused too). The check
+ * is made at call time; writers check again just before writing (see `writeFileAtomic`).
  *
  * @returns the absolute path.
  * @throws UnsafeOutputPathError
  */
-export function safeOutputPath(outputDir: string, ...segments: string[]): string {
+export function safeOutputPath(outputDir: string | OutputRoot, ...segments: string[]): string {
   const requested = segments.join('/');
   const components = outputComponents(segments);
-  const root = path.resolve(outputDir);
+  const root = path.resolve(typeof outputDir === 'string' ? outputDir : outputDir.dir);
   const target = path.join(root, ...components);
   if (target === root || !isInsideOrEqual(root, target)) {
     throw new UnsafeOutputPathError(requested, 'it resolves outside the output folder');
   }
   const rootStat = lstatOrUndefined(root);
-  if (rootStat === undefined) return target; // nothing below a missing folder can be a link
-  const realRoot = fs.realpathSync(root);
+  if (rootStat === undefined) {
+    if (typeof outputDir !== 'string') throw new UnsafeOutputPathError(requested, `the output folder ${root} has disappeared`);
+    return target; // nothing below a missing folder can be a link
+  }
+  const realRoot = typeof outputDir === 'string' ? fs.realpathSync(root) : outputDir.real;
   for (let p = target; ; p = path.dirname(p)) {
     const st = lstatOrUndefined(p);
     if (st !== undefined) {

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { writeFileAtomic } from './atomic.js';
 import type { BatchJob } from './job-file.js';
 import type { BatchManifest, ItemError, ItemReport } from './manifest.js';
+import type { OutputRoot } from './paths.js';
 
 /** File name of the report inside the output folder. */
 export const REPORT_NAME = 'report.html';
@@ -168,9 +169,9 @@ ${failures}
 `;
 }
 
-/** Renders and atomically writes `<output>/report.html`; returns its path. */
-export async function writeBatchReport<O>(job: BatchJob<O>, manifest: BatchManifest, outcomes: readonly ReportOutcome[]): Promise<string> {
+/** Renders and atomically writes `<output>/report.html` (checked against `root` when given); returns its path. */
+export async function writeBatchReport<O>(job: BatchJob<O>, manifest: BatchManifest, outcomes: readonly ReportOutcome[], root?: OutputRoot): Promise<string> {
   const file = path.join(job.output, REPORT_NAME);
-  await writeFileAtomic(file, renderReport(reportData(job, manifest, outcomes)));
+  await writeFileAtomic(file, renderReport(reportData(job, manifest, outcomes)), root);
   return file;
 }

@@ -6,12 +6,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { writeFileAtomic } from './atomic.js';
 import { fileDigest, itemHash } from './hash.js';
 import type { BatchItem, BatchJob } from './job-file.js';
-import { BatchManifest, MANIFEST_NAME, type ItemError, type ItemReport, type ManifestEntry } from './manifest.js';
-import { outputComponents, safeOutputPath, UnsafeOutputPathError } from './paths.js';
-import { REPORT_NAME, writeBatchReport } from './report.js';
+import { jobInputPaths, runItem, type SharedValues } from './item.js';
+import { BatchManifest, type ItemError, type ItemReport } from './manifest.js';
+import { pinOutputRoot } from './paths.js';
+import { writeBatchReport } from './report.js';
 
 /** What `processItem` returns: optional report entries (outputs are recorded by `ctx.write`). */
 export interface ItemResult {
@@ -95,22 +95,7 @@ export interface BatchSummary<O> {
   readonly durationMs: number;
 }
 
-/** Converts anything thrown into a recordable error. */
-export function toItemError(error: unknown): ItemError {
-  if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    return { message: error.message || error.name, code: typeof code === 'string' ? code : undefined };
-  }
-  let text: string;
-  try {
-    text = typeof error === 'string' ? error : JSON.stringify(error) ?? String(error);
-  } catch {
-    text = String(error);
-  }
-  return { message: typeof error === 'string' ? text : `non-Error value thrown: ${text}`, code: undefined };
-}
-
-const RESERVED_TOP_LEVEL = new Set([MANIFEST_NAME.toLowerCase(), REPORT_NAME.toLowerCase()]);
+export { toItemError } from './item.js';
 
 /**
  * Runs every item of `job` that is not already done (see the manifest's resume rule).
@@ -126,7 +111,8 @@ export async function runBatch<O>(job: BatchJob<O>, options: RunBatchOptions<O>)
   const started = performance.now();
   const outputDir = job.output;
   await fs.promises.mkdir(outputDir, { recursive: true });
-  const manifest = BatchManifest.load(outputDir);
+  const root = pinOutputRoot(outputDir, job.outputReal);
+  const manifest = BatchManifest.load(root);
   const notify = (event: BatchProgress<O>): void => {
     try {
       options.onProgress?.(event);
@@ -141,7 +127,7 @@ export async function runBatch<O>(job: BatchJob<O>, options: RunBatchOptions<O>)
   else options.signal?.addEventListener('abort', onAbort, { once: true });
 
   try {
-    const inputPaths = new Set(job.inputs.map((i) => realpathOrSelf(i.path)));
+    const inputPaths = jobInputPaths(job);
     const model = job.model === undefined ? undefined : path.relative(job.dir, job.model).split(path.sep).join('/');
     const digests = await digestInputs(job);
     const outcomes = new Map<string, ItemOutcome<O>>();
@@ -165,70 +151,35 @@ export async function runBatch<O>(job: BatchJob<O>, options: RunBatchOptions<O>)
 
     const remaining = new Map<string, number>();
     for (const item of toRun) remaining.set(item.input.key, (remaining.get(item.input.key) ?? 0) + 1);
-    const sharedValues = new Map<string, Map<string, Promise<unknown>>>();
+    const sharedValues: SharedValues = new Map();
     let fatal: { error: unknown } | undefined;
     let running = 0;
 
     const runOne = async (item: BatchItem<O>): Promise<void> => {
-      const startedAt = new Date();
-      const t0 = performance.now();
-      const written = new Set<string>();
-      const hash = hashes.get(item.id) ?? '';
-      const ctx: ItemContext = {
-        outputDir,
-        signal: controller.signal,
-        write: async (relativeName, data) => {
-          const rel = outputComponents([relativeName]).join('/');
-          if (!rel.includes('/') && RESERVED_TOP_LEVEL.has(rel.toLowerCase())) {
-            throw new UnsafeOutputPathError(relativeName, `"${rel}" is reserved for the batch ${rel === REPORT_NAME ? 'report' : 'manifest'}`);
-          }
-          const abs = safeOutputPath(outputDir, rel);
-          if (inputPaths.has(realpathOrSelf(abs))) throw new UnsafeOutputPathError(relativeName, 'it is one of the job inputs');
-          await fs.promises.mkdir(path.dirname(abs), { recursive: true });
-          await writeFileAtomic(abs, data);
-          written.add(rel);
-          return abs;
-        },
-        shared: <T>(key: string, compute: () => Promise<T>): Promise<T> => {
-          let values = sharedValues.get(item.input.key);
-          if (values === undefined) sharedValues.set(item.input.key, (values = new Map()));
-          let value = values.get(key) as Promise<T> | undefined;
-          if (value === undefined) {
-            value = Promise.resolve().then(compute);
-            value.catch(() => undefined); // observed by each caller; avoid an unhandled rejection
-            values.set(key, value);
-          }
-          return value;
-        },
-      };
       running++;
       notify({ type: 'item-started', item, running });
-      let outcome: ItemOutcome<O>;
-      let entry: ManifestEntry | undefined;
-      try {
-        if (hash === '') throw digests.get(item.input.path) ?? new Error(`cannot read ${item.input.path}`);
-        const result = (await options.processItem(item, ctx)) ?? {};
-        const report = checkReport(result.report, outputDir);
-        const outputs = [...written].sort();
-        const durationMs = performance.now() - t0;
-        outcome = { status: 'done', item, outputs, durationMs };
-        entry = { status: 'done', hash, input: item.input.relativePath, edit: item.edit.name, outputs, ...(report ? { report } : {}), ...timing(startedAt, durationMs) };
-      } catch (error) {
-        const durationMs = performance.now() - t0;
-        if (controller.signal.aborted) {
-          outcome = { status: 'pending', item };
-        } else {
-          const outputs = [...written].sort();
-          const itemError = toItemError(error);
-          outcome = { status: 'failed', item, outputs, error: itemError, durationMs };
-          entry = { status: 'failed', hash, input: item.input.relativePath, edit: item.edit.name, outputs, error: itemError, ...timing(startedAt, durationMs) };
-        }
-      } finally {
-        running--;
-        const left = (remaining.get(item.input.key) ?? 1) - 1;
-        remaining.set(item.input.key, left);
-        if (left === 0) sharedValues.delete(item.input.key);
-      }
+      const inputError = digests.get(item.input.path);
+      const result = await runItem(item, {
+        outputDir,
+        root,
+        inputPaths,
+        signal: controller.signal,
+        shared: sharedValues,
+        processItem: options.processItem,
+        hash: hashes.get(item.id) ?? '',
+        inputError: inputError instanceof Error ? inputError : undefined,
+      });
+      running--;
+      const left = (remaining.get(item.input.key) ?? 1) - 1;
+      remaining.set(item.input.key, left);
+      if (left === 0) sharedValues.delete(item.input.key);
+      const entry = result.entry;
+      let outcome: ItemOutcome<O> =
+        entry === undefined
+          ? { status: 'pending', item }
+          : entry.status === 'done'
+            ? { status: 'done', item, outputs: result.outputs, durationMs: result.durationMs }
+            : { status: 'failed', item, outputs: result.outputs, error: entry.error, durationMs: result.durationMs };
       if (entry !== undefined) {
         try {
           await manifest.set(item.id, entry);
@@ -257,7 +208,7 @@ export async function runBatch<O>(job: BatchJob<O>, options: RunBatchOptions<O>)
     if (fatal !== undefined) throw fatal.error;
 
     const items = job.items.map((item) => outcomes.get(item.id) ?? { status: 'pending' as const, item });
-    const reportPath = options.report === false ? undefined : await writeBatchReport(job, manifest, items);
+    const reportPath = options.report === false ? undefined : await writeBatchReport(job, manifest, items, root);
     const count = (status: ItemOutcome<O>['status']): number => items.filter((o) => o.status === status).length;
     return {
       done: count('done'),
@@ -272,18 +223,6 @@ export async function runBatch<O>(job: BatchJob<O>, options: RunBatchOptions<O>)
     };
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
-  }
-}
-
-function timing(startedAt: Date, durationMs: number): { startedAt: string; finishedAt: string; durationMs: number } {
-  return { startedAt: startedAt.toISOString(), finishedAt: new Date(startedAt.getTime() + durationMs).toISOString(), durationMs: Math.round(durationMs) };
-}
-
-function realpathOrSelf(p: string): string {
-  try {
-    return fs.realpathSync(p);
-  } catch {
-    return path.resolve(p);
   }
 }
 
@@ -302,27 +241,5 @@ async function digestInputs<O>(job: BatchJob<O>): Promise<Map<string, string | E
     }
   };
   await Promise.all(Array.from({ length: Math.min(4, paths.length) }, worker));
-  return out;
-}
-
-/** Normalizes report paths and checks each one is a file inside the output folder. */
-function checkReport(report: ItemReport | undefined, outputDir: string): ItemReport | undefined {
-  if (report === undefined) return undefined;
-  const check = (p: string | undefined, what: string): string | undefined => {
-    if (p === undefined) return undefined;
-    const rel = outputComponents([p]).join('/');
-    const abs = safeOutputPath(outputDir, rel);
-    if (!fs.existsSync(abs)) throw new Error(`report ${what} image ${rel} does not exist in the output folder; write it with ctx.write first`);
-    return rel;
-  };
-  const attention = report.attention?.map((a) => ({ label: String(a.label), path: check(a.path, `"${a.label}"`)! }));
-  const notes = report.notes === undefined ? undefined : Object.fromEntries(Object.entries(report.notes).filter(([, v]) => typeof v === 'string' || typeof v === 'number'));
-  const out: ItemReport = {
-    ...(report.source !== undefined ? { source: check(report.source, 'source') } : {}),
-    ...(report.reconstruction !== undefined ? { reconstruction: check(report.reconstruction, 'reconstruction') } : {}),
-    ...(report.edit !== undefined ? { edit: check(report.edit, 'edit') } : {}),
-    ...(attention !== undefined ? { attention } : {}),
-    ...(notes !== undefined ? { notes } : {}),
-  };
   return out;
 }
