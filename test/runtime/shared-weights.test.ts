@@ -30,7 +30,9 @@ describe('one copy of the weights', () => {
     // Nothing stored twice: converted data is smaller than the stored weights.
     expect(converted).toBeLessThan(fs.statSync(st).size);
     await ControlledUnetModel.load(unetDir, { cache: { dir: cache }, edits: 1 });
-    await ControlledUnetModel.load(unetDir, { cache: { dir: cache }, edits: 2 });
+    const two = await ControlledUnetModel.load(unetDir, { cache: { dir: cache }, edits: 2 });
+    expect(two.graph.cacheHit).toBe(true); // one controlled graph for every target count
+    await ControlledUnetModel.load(unetDir, { cache: { dir: cache }, edits: 1, attentionOutputs: ['up_blocks.1.attentions.0.transformer_blocks.0.attn2'] });
     const usage = cacheUsage(cache);
     expect(usage.graphs).toHaveLength(3);
     expect(usage.weights).toHaveLength(1);
