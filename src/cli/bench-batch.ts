@@ -83,6 +83,15 @@ export async function benchBatchCommand(argv: readonly string[]): Promise<number
   const device = values.device ?? 'cpu';
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'reprise-bench-batch-'));
   const children: ChildProcess[] = [];
+  const killChildren = (): void => {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  };
+  const onSignal = (): void => {
+    killChildren(); // never leave workers behind
+    process.exit(EXIT.interrupted);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
     fs.mkdirSync(path.join(dir, 'in'));
     for (let i = 0; i < nInputs; i++) await writeImage(path.join(dir, 'in', `p${i}.png`), picture(size, i));
@@ -144,7 +153,9 @@ export async function benchBatchCommand(argv: readonly string[]): Promise<number
     }
     return EXIT.ok;
   } finally {
-    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    killChildren();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
