@@ -22,6 +22,8 @@ prompts, options and model are unchanged are skipped.
 
 Ctrl-C stops cleanly (running items stop at their next step; exit 130; rerun to resume); a second
 Ctrl-C exits immediately. Outputs are written atomically, never half-written.
+Many machines: --queue redis://HOST:PORT puts the items on a queue for \`reprise worker\`
+(see \`reprise batch --queue URL --help\`).
 
 Job file (YAML or JSON):
   version: 1

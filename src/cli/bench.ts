@@ -5,6 +5,7 @@ import { benchEndToEnd } from '../bench/e2e.js';
 import { benchModels, type BenchLine } from '../bench/models.js';
 import { ANCHORS_H100_MS } from '../bench/sd15.js';
 import { resolveDevice } from '../runtime/device.js';
+import { benchBatchCommand } from './bench-batch.js';
 
 export const BENCH_HELP = `Usage: reprise bench [--device cpu|cuda] [--size sd15|tiny] [--dtype fp16|fp32]
                     [--lowering fused|reference] [--runs N] [--warmup N] [--only unet,controlled,vae,text,edit] [--steps N] [--deterministic] [--json]
@@ -16,6 +17,8 @@ the text encoder at batch 2; an end-to-end EF-DDPM inversion + prompt-to-prompt 
 clock around each onnxruntime run, host↔device copies included), and ratios to the H100 anchors
 of DESIGN §8 (ratio < 1 = faster than the anchor). Defaults: cuda → fp16 fused; cpu → fp32.
 --deterministic sets onnxruntime's deterministic compute (to measure what it costs).
+
+\`reprise bench batch --queue URL ...\` times batch items: local runner vs queue workers (see its --help).
 
 Examples:
   reprise bench --device cuda --json
@@ -33,6 +36,7 @@ const ANCHOR_FOR: Record<string, number> = {
 
 /** Runs `bench`; returns the exit code. */
 export async function benchCommand(argv: readonly string[]): Promise<number> {
+  if (argv[0] === 'batch') return benchBatchCommand(argv.slice(1));
   const { values } = parseArgs({
     args: [...argv],
     options: {

@@ -72,6 +72,7 @@ export function workerCommand(argv: readonly string[]): Promise<number> {
       }
       return p;
     };
+    if (fixed !== undefined) await pipeFor(fixed.folder); // loaded once, before taking jobs
     const worker = startQueueWorker<BatchEditOptions>({
       connection,
       name,

@@ -96,36 +96,37 @@ describe.skipIf(bin === undefined)(title, () => {
 
   it('a Redis restart mid-run: the batch completes; a poisoned input fails alone after its attempts, with its error in the report', async () => {
     const job = path.join(dir, 'poison.yaml');
-    const enq = await q([job, '--name', 'poison', '--attempts', '2', '--backoff-ms', '100', '--detach']);
+    const enq = await q([job, '--name', 'main', '--attempts', '2', '--backoff-ms', '100', '--detach']);
     expect(enq.events[0]).toMatchObject({ added: 2 });
-    const w = spawnWorker(['--queue', redis.url, '--name', 'poison', ...LOCK]);
-    workers.push(w);
-    await w.waitFor((e) => e.event === 'item-started');
+    const alive = workers.filter((w) => w.child.exitCode === null && w.child.signalCode === null); // the two left by the first test
+    await Promise.race(alive.map((w) => w.waitFor((e) => e.event === 'item-started' && String(e.id).startsWith('e/'))));
     await redis.restart();
-    const follow = await q([job, '--name', 'poison']);
+    const follow = await q([job, '--name', 'main']);
     expect(follow.code, follow.stderr).toBe(1);
     expect(follow.events.at(-1)).toMatchObject({ event: 'summary', ok: false, done: 1, failed: 1 });
     const summary = follow.events.at(-1) as { failed: number; report: string };
     const html = fs.readFileSync(summary.report, 'utf8');
     expect(html).toMatch(/poison\/green.*poison\.png is not an image Reprise can read.*\(after 2 attempts\)/s);
     expect(fs.existsSync(path.join(dir, 'poison-out', 'e', 'green.png'))).toBe(true);
-    const status = await q(['status', '--name', 'poison']);
-    expect(status.events[0]).toMatchObject({ ok: true, batches: [expect.objectContaining({ done: 1, failed: 1, total: 2 })] });
+    const status = await q(['status', '--name', 'main']);
+    expect(status.events[0]).toMatchObject({ ok: true });
+    expect(status.events[0]!.batches).toEqual(
+      expect.arrayContaining([expect.objectContaining({ jobFile: job, done: 1, failed: 1, total: 2 }), expect.objectContaining({ jobFile: path.join(dir, 'job.yaml'), done: 12, failed: 0 })]),
+    );
   }, 120_000);
 
   it('SIGTERM finishes the running item and exits 0', async () => {
-    fs.writeFileSync(path.join(dir, 'one.yaml'), `${header}output: one-out\ninputs: [in/b.png]\nedits:\n  - { name: green, prompt: "a green square", maps: false }\n`);
+    fs.writeFileSync(path.join(dir, 'one.yaml'), `${header}output: one-out\ninputs: [in/b.png]\nedits:\n  - { name: term, prompt: "a green square", maps: false }\n`);
     const job = path.join(dir, 'one.yaml');
-    await q([job, '--name', 'term', '--detach']);
-    const w = spawnWorker(['--queue', redis.url, '--name', 'term', ...LOCK]);
-    workers.push(w);
-    await w.waitFor((e) => e.event === 'item-started');
+    await q([job, '--name', 'main', '--detach']);
+    const alive = workers.filter((w) => w.child.exitCode === null && w.child.signalCode === null);
+    const [w] = await Promise.race(alive.map((x) => x.waitFor((e) => e.event === 'item-started' && e.id === 'b/term').then(() => [x] as const)));
     w.child.kill('SIGTERM');
     expect(await w.exited).toBe(0);
     const kinds = w.events.map((e) => e.event);
-    expect(kinds.indexOf('stopping')).toBeLessThan(kinds.indexOf('item-finished'));
-    expect(w.events.find((e) => e.event === 'item-finished')).toMatchObject({ status: 'done' });
-    const follow = await q([job, '--name', 'term']);
+    expect(w.events.find((e) => e.event === 'item-finished' && e.id === 'b/term')).toMatchObject({ status: 'done' });
+    expect(kinds.indexOf('stopping')).toBeLessThan(w.events.findIndex((e) => e.event === 'item-finished' && e.id === 'b/term'));
+    const follow = await q([job, '--name', 'main']);
     expect(follow.events.at(-1)).toMatchObject({ ok: true, done: 1 });
   }, 60_000);
 });
