@@ -108,15 +108,34 @@ function findBraceGroup(pattern: string, budget: GlobBudget): BraceGroup | undef
   return undefined;
 }
 
-/** Compiles one path segment (no `/`) with `*` and `?` into an anchored regular expression. */
-function segmentRegExp(segment: string): RegExp {
-  let src = '';
-  for (const c of segment) {
-    if (c === '*') src += '[^/]*';
-    else if (c === '?') src += '[^/]';
-    else src += c.replace(/[\\^$.|+()[\]{}]/g, '\\$&');
+/**
+ * Whether `name` matches one path segment with `*` (any run) and `?` (one character), by the
+ * linear two-pointer wildcard algorithm: no regular expression, so no catastrophic backtracking
+ * (`*a*a*a…` costs O(pattern × name), not exponential time).
+ */
+export function matchSegment(segment: string, name: string): boolean {
+  const p = [...segment];
+  const n = [...name];
+  let i = 0;
+  let j = 0;
+  let star = -1;
+  let mark = 0;
+  while (j < n.length) {
+    if (i < p.length && (p[i] === '?' || (p[i] !== '*' && p[i] === n[j]))) {
+      i++;
+      j++;
+    } else if (i < p.length && p[i] === '*') {
+      star = i++;
+      mark = j;
+    } else if (star >= 0) {
+      i = star + 1;
+      j = ++mark;
+    } else {
+      return false;
+    }
   }
-  return new RegExp(`^${src}$`, 'u');
+  while (i < p.length && p[i] === '*') i++;
+  return i === p.length;
 }
 
 function isDirectory(p: string): boolean {
@@ -204,11 +223,10 @@ function walk(dir: string, segments: readonly string[], index: number, w: Walker
     }
     return;
   }
-  const re = segmentRegExp(segment);
   const dotAllowed = segment.startsWith('.');
   for (const entry of listDir(dir)) {
     if (entry.name.startsWith('.') && !dotAllowed) continue;
-    if (!re.test(entry.name)) continue;
+    if (!matchSegment(segment, entry.name)) continue;
     const next = path.join(dir, entry.name);
     if (last) {
       if (isFile(next)) addMatch(w, next);

@@ -328,6 +328,11 @@ function resolveOutput<S extends z.ZodType>(
   }
   // Symbolic links resolved: a relative output must really stay in the job folder, and no output
   // may really contain the job file (an `out` linked back onto the job folder included).
+  const long = output.split(path.sep).find((c) => Buffer.byteLength(c, 'utf8') > 255);
+  if (long !== undefined) {
+    add('output', `the folder name "${long.slice(0, 20)}…" is longer than 255 bytes, the limit of file systems`);
+    return undefined;
+  }
   const dangling = danglingLinkOn(output);
   if (dangling !== undefined) {
     add('output', `${dangling} is a dangling symbolic link; remove it or point it at an existing folder`);
