@@ -31,6 +31,7 @@ import { DiffusionModel, type ModelLoadOptions } from './model.js';
 import { attentionOptionsSchema, editOptionsSchema, generateOptionsSchema, invertOptionsSchema, parseOptions, type EditOptions, type GenerateOptions, type InvertOptions } from './options.js';
 import { decodeEdited, decodeToImage, decodeWithoutResidual, encodeImage } from './pixels.js';
 import { checkRecordFields } from './record-fields.js';
+import { modelContentId } from '../io/content-id.js';
 
 /** Progress of a long call. */
 export interface Progress {
@@ -160,7 +161,8 @@ export class Pipeline {
 
   /** Identity of the model weights, stored in records and checked when they are used. */
   modelId(): string {
-    return this.model.unet.weightsId;
+    const m = this.model;
+    return modelContentId({ unet: m.unet.weightsId, vae: m.vae.weightsId, textEncoder: m.textEncoder.weightsId });
   }
 
   private checkRecord(inv: Inversion): void {

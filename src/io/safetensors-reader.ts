@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as nodePath from 'node:path';
 import { RepriseError, SafetensorsError, WeightsError } from '../errors.js';
+import { contentId } from './content-id.js';
 import { bfloat16ArrayToFloat32, float16ArrayToFloat32 } from './float16.js';
 import type { TensorInfo, WeightDType, WeightSource } from './weights.js';
 import { MAX_HEADER_LENGTH, parseSafetensorsHeader, type SafetensorsEntry, type SafetensorsHeader } from './safetensors-header.js';
@@ -97,7 +98,7 @@ function alignedBytes(length: number): Uint8Array {
  * when done.
  */
 export class SafetensorsFile implements SafetensorsSource {
-  /** sha256 (hex) of the 8-byte length, the header bytes and the file size (u64 little-endian). */
+  /** Full SHA-256 (hex) of the file, cached by device/inode/size/mtime/ctime (see content-id.ts). */
   readonly id: string;
   /** The `__metadata__` strings (empty when absent). */
   readonly metadata: Readonly<Record<string, string>>;
@@ -294,41 +295,12 @@ export function openSafetensors(path: string): SafetensorsFile {
     const headerBytes = alignedBytes(headerLength);
     readFully(fd, path, headerBytes, 8);
     const header = parseSafetensorsHeader(path, headerBytes, size);
-    const sizeBytes = new Uint8Array(8);
-    new DataView(sizeBytes.buffer).setBigUint64(0, BigInt(size), true);
-    const hash = createHash('sha256').update(prefix).update(headerBytes).update(sizeBytes);
-    sampleContent(fd, path, 8 + headerLength, size, hash);
-    const id = hash.digest('hex');
+    // Full SHA-256 of the file (cached by device/inode/size/mtime/ctime): any weight byte changes it.
+    const { id } = contentId(fd, size, (f, buf, offset) => readFully(f, path, buf, offset));
     return new SafetensorsFile(path, fd, header, { id, size, dataStart: 8 + headerLength });
   } catch (err) {
     fs.closeSync(fd);
     throw err;
-  }
-}
-
-/** Bytes read from the data section for the identity hash: 64 evenly spread 16 KiB samples. */
-const ID_SAMPLES = 64;
-const ID_SAMPLE_BYTES = 16 * 1024;
-
-/**
- * Adds the data section to the identity hash: all of it when small, else evenly spread samples
- * (1 MiB read in all). Files with the same layout but other weights (a fine-tune, another seed)
- * get another id without reading gigabytes — ids key the compiled-graph cache and bind records
- * to their model, so they must follow the weights, not just the header.
- */
-function sampleContent(fd: number, path: string, start: number, size: number, hash: ReturnType<typeof createHash>): void {
-  const length = size - start;
-  if (length <= ID_SAMPLES * ID_SAMPLE_BYTES) {
-    const all = Buffer.alloc(length);
-    readFully(fd, path, all, start);
-    hash.update(all);
-    return;
-  }
-  const buf = Buffer.alloc(ID_SAMPLE_BYTES);
-  const stride = Math.floor((length - ID_SAMPLE_BYTES) / (ID_SAMPLES - 1));
-  for (let i = 0; i < ID_SAMPLES; i++) {
-    readFully(fd, path, buf, start + i * stride);
-    hash.update(buf);
   }
 }
 

@@ -153,6 +153,8 @@ export class VaeModel {
   constructor(
     readonly encoder: LoadedGraph,
     readonly decoder: LoadedGraph,
+    /** Identity of the weights (WeightSource.id). */
+    readonly weightsId = '',
   ) {}
 
   static async load(dir: string, options: LoadOptions = {}): Promise<VaeModel> {
@@ -162,7 +164,7 @@ export class VaeModel {
 
   static async fromWeights(config: unknown, weights: WeightSource, options: LoadOptions = {}): Promise<VaeModel> {
     const o = { ...options, attentionOutputs: [] };
-    return new VaeModel(await loadGraph('vae_encoder', buildVaeEncoder, config, weights, o), await loadGraph('vae_decoder', buildVaeDecoder, config, weights, o));
+    return new VaeModel(await loadGraph('vae_encoder', buildVaeEncoder, config, weights, o), await loadGraph('vae_decoder', buildVaeDecoder, config, weights, o), weights.id);
   }
 
   /** image [B, 3, H, W] in [-1, 1] → posterior mean and log-variance (no scaling factor). */
@@ -180,7 +182,11 @@ export class VaeModel {
 
 /** A loaded CLIPTextModel. */
 export class TextEncoderModel {
-  constructor(readonly graph: LoadedGraph) {}
+  constructor(
+    readonly graph: LoadedGraph,
+    /** Identity of the weights (WeightSource.id). */
+    readonly weightsId = '',
+  ) {}
 
   static async load(dir: string, options: LoadOptions = {}): Promise<TextEncoderModel> {
     const { config, weights } = expectKind(dir, 'text_encoder', options.variant);
@@ -188,7 +194,7 @@ export class TextEncoderModel {
   }
 
   static async fromWeights(config: unknown, weights: WeightSource, options: LoadOptions = {}): Promise<TextEncoderModel> {
-    return new TextEncoderModel(await loadGraph('text_encoder', buildClipTextEncoder, config, weights, { ...options, attentionOutputs: [] }));
+    return new TextEncoderModel(await loadGraph('text_encoder', buildClipTextEncoder, config, weights, { ...options, attentionOutputs: [] }), weights.id);
   }
 
   /** input ids [B, S] → last, penultimate hidden states and pooled output. */
