@@ -24,7 +24,7 @@ export type { SafetensorsSource, SafetensorsEntry, SafetensorsDType, Safetensors
 export { float16ToFloat32, float32ToFloat16, bfloat16ToFloat32, float32ToBFloat16 } from './io/float16.js';
 
 export { GraphBuilder } from './onnx/graph-builder.js';
-export type { InitializerData, InitializerRecord, NodeRecord, NodeOptions, ValueInfoRecord } from './onnx/graph-builder.js';
+export type { InitializerData, InitializerRecord, NodeRecord, NodeOptions, ValueInfoRecord, StoredTensor } from './onnx/graph-builder.js';
 export { encodeModel, writeModel } from './onnx/serialize.js';
 export type { ExternalDataOption, WrittenModel } from './onnx/serialize.js';
 export { attr } from './onnx/types.js';
@@ -97,6 +97,7 @@ export { ControlledUnetModel, attentionLayerInfo } from './attention/controlled-
 export type { AttentionLayerInfo, ControlTensors, UnetPlace } from './attention/controlled-unet.js';
 export { attentionControlFactory, controlledLayerIndex, CONTROL_INPUTS } from './attention/controlled-graph.js';
 export type { ControlledGraphOptions, ControlledLayerIndex } from './attention/controlled-graph.js';
+export type { ModelUnets } from './attention/unified-unet.js';
 export { stepControlTensors } from './attention/step-controls.js';
 export type { AttentionPlan, LayerSelection } from './attention/step-controls.js';
 export { AttentionStore } from './attention/store.js';

@@ -8,20 +8,20 @@ export { allocLike, sum, absMean } from './arrays.js';
 export { schedulerConfigSchema, parseSchedulerConfig } from './config.js';
 export type { SchedulerConfigInput, CommonConfig, BetaSchedule, PredictionType, TimestepSpacing, FinalSigmasType } from './config.js';
 export { SOLVERS, SCHEDULER_CLASSES, SOLVER_IDS, isSchedulerClassName, specForClass, specForName } from './registry.js';
-export type { SchedulerClassName, SchedulerConfig, AnySolverSpec } from './registry.js';
+export type { SchedulerClassName, SchedulerConfig, AnySolverSpec, Registered } from './registry.js';
 export { resolveSchedulerConfig, requireSpec, specOf, createNoiseSchedule, setTimesteps } from './resolve.js';
 export type { SolverSpec, StepInput, TimestepPlan, ClassDefaults, Supports } from './spec.js';
 export type { DdimConfig } from './families/ddim.js';
 export type { DdimInverseConfig } from './families/ddim-inverse.js';
 export type { DdpmConfig, DdpmVarianceType } from './families/ddpm.js';
-export type { DpmSolverConfig, DpmAlgorithmType, DpmSolverType } from './families/dpm-solver-multistep.js';
+export type { DpmSolverConfig, DpmAlgorithmType, DpmSolverType, MultistepState } from './families/dpm-solver-multistep.js';
 export type { EulerConfig } from './families/euler.js';
-export type { HeunConfig } from './families/heun.js';
+export type { HeunConfig, HeunState } from './families/heun.js';
 export type { LcmConfig } from './families/lcm.js';
-export type { PndmConfig } from './families/pndm.js';
-export type { DeisConfig } from './families/deis.js';
-export type { UniPcConfig } from './families/unipc.js';
-export type { DpmSolverSinglestepConfig } from './families/dpm-solver-singlestep.js';
+export type { PndmConfig, PndmState } from './families/pndm.js';
+export type { DeisConfig, DeisState } from './families/deis.js';
+export type { UniPcConfig, UniPcState } from './families/unipc.js';
+export type { DpmSolverSinglestepConfig, SinglestepState } from './families/dpm-solver-singlestep.js';
 export { karrasSigmas, sigmaToT } from './karras.js';
 export {
   betasFromConfig,

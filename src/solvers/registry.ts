@@ -33,7 +33,8 @@ export const SOLVERS = [
   dpmSolverSinglestepSpec,
 ] as const;
 
-type Registered = (typeof SOLVERS)[number];
+/** The union of every registered spec. */
+export type Registered = (typeof SOLVERS)[number];
 
 /** Name of a supported diffusers scheduler class. */
 export type SchedulerClassName = Registered['className'];
