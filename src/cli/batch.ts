@@ -1,6 +1,7 @@
 /** `reprise batch <job.yaml|job.json>`: runs a job of inputs × edits, resumably, with an HTML report. */
 import * as path from 'node:path';
 import { runBatch, type BatchProgress, type BatchSummary } from '../editing/batch/runner.js';
+import { JOB_LIMITS } from '../editing/batch/limits.js';
 import { loadBatchJob, makeProcessItem, type BatchEditOptions } from '../editing/batch-pipeline.js';
 import { intFlag, loadPipeline, MODEL_FLAGS, MODEL_FLAGS_HELP, modelFlags, onePositional, parseFlags } from './args.js';
 import { printJson, runCommand } from './command.js';
@@ -22,6 +23,8 @@ prompts, options and model are unchanged are skipped.
 
 Ctrl-C stops cleanly (running items stop at their next step; exit 130; rerun to resume); a second
 Ctrl-C exits immediately. Outputs are written atomically, never half-written.
+Job files are bounded: ${JOB_LIMITS.fileBytes / 1024 / 1024} MiB, ${JOB_LIMITS.depth} levels, ${JOB_LIMITS.aliases} YAML aliases, ${JOB_LIMITS.inputs} input files, ${JOB_LIMITS.edits} edits,
+${JOB_LIMITS.items} items (docs/batch.md, "Guarantees and limits"); over a limit: exit 2, saying how to split.
 Many machines: --queue redis://HOST:PORT puts the items on a queue for \`reprise worker\`
 (see \`reprise batch --queue URL --help\`).
 

@@ -150,5 +150,6 @@ describe('reprise batch', async () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^Usage: reprise batch/);
     expect(r.stdout).toMatch(/Exit codes: 0 every item done, 1 some item failed/);
+    expect(r.stdout).toMatch(/Job files are bounded: 1 MiB, 32 levels, 100 YAML aliases, .*\n100000 items/);
   });
 });
