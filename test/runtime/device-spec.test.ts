@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { modelFlags } from '../../src/cli/args.js';
+import { conformanceCommand } from '../../src/cli/conformance.js';
 import { doctorCommand } from '../../src/cli/doctor.js';
 import { RepriseError } from '../../src/errors.js';
 import { deviceStatus, formatDevice, parseDevice, resolveDeviceSpec } from '../../src/runtime/device.js';
@@ -90,7 +91,7 @@ describe('--device cuda:N in the model flags', () => {
   });
 });
 
-describe('reprise doctor --device', () => {
+describe('reprise doctor / conformance --device', () => {
   it('exit 2 and the parse error for bad forms', async () => {
     const chunks: string[] = [];
     const write = process.stderr.write.bind(process.stderr);
@@ -98,9 +99,10 @@ describe('reprise doctor --device', () => {
     try {
       expect(await doctorCommand(['--device', 'cuda:x'])).toBe(2);
       expect(await doctorCommand(['--device', 'gpu'])).toBe(2);
+      expect(await conformanceCommand(['.', '--device', 'cuda:-1'])).toBe(2);
     } finally {
       process.stderr.write = write;
     }
-    expect(chunks.join('')).toMatch(/Bad CUDA device "cuda:x"[\s\S]*Unknown device "gpu"/);
+    expect(chunks.join('')).toMatch(/Bad CUDA device "cuda:x"[\s\S]*Unknown device "gpu"[\s\S]*Bad CUDA device "cuda:-1"/);
   });
 });
