@@ -4,6 +4,12 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { modelFlags } from '../../src/cli/args.js';
 import { conformanceCommand } from '../../src/cli/conformance.js';
+import { editCommand } from '../../src/cli/edit.js';
+import { describeError, exitCodeFor } from '../../src/cli/errors.js';
+import { generateCommand } from '../../src/cli/generate.js';
+import { invertCommand } from '../../src/cli/invert.js';
+import { workerCommand } from '../../src/cli/worker.js';
+import { capture } from '../cli/cli-helpers.js';
 import { doctorCommand } from '../../src/cli/doctor.js';
 import { RepriseError } from '../../src/errors.js';
 import { deviceStatus, formatDevice, parseDevice, resolveDeviceSpec } from '../../src/runtime/device.js';
@@ -104,5 +110,26 @@ describe('reprise doctor / conformance --device', () => {
       process.stderr.write = write;
     }
     expect(chunks.join('')).toMatch(/Bad CUDA device "cuda:x"[\s\S]*Unknown device "gpu"[\s\S]*Bad CUDA device "cuda:-1"/);
+  });
+});
+
+describe('the model commands', () => {
+  it('invert / edit / generate / worker: a bad --device is exit 2 with the parse error', async () => {
+    const commands = { invert: invertCommand, edit: editCommand, generate: generateCommand, worker: workerCommand };
+    for (const [cmd, dev] of [['invert', 'cuda:x'], ['edit', 'cuda:-1'], ['generate', 'gpu'], ['worker', 'cuda:1.5']] as const) {
+      const extra = cmd === 'worker' ? ['--queue', 'redis://127.0.0.1:1/0'] : cmd === 'generate' ? ['--prompt', 'a cat'] : cmd === 'edit' ? [path.join(folder, 'in.png'), '--target', 'a dog'] : [path.join(folder, 'in.png')];
+      let code: number;
+      let text: string;
+      try {
+        const r = await capture(() => commands[cmd]([...extra, '--model', folder, '--device', dev]));
+        code = r.code;
+        text = r.stderr;
+      } catch (e) {
+        code = exitCodeFor(e);
+        text = describeError(e).message;
+      }
+      expect(code, `${cmd} ${dev}: ${text}`).toBe(2);
+      expect(text, cmd).toMatch(dev === 'gpu' ? /Unknown device "gpu"/ : /Bad CUDA device/);
+    }
   });
 });
