@@ -46,8 +46,8 @@ export { detectComponent, openComponentWeights } from './models/folder.js';
 export type { ComponentFolder, ComponentKind } from './models/folder.js';
 export { paramSpecs, randomTensor, randomWeightSource, writeRandomComponent } from './models/random-weights.js';
 
-export { DEVICES, deviceStatus, resolveDevice, cudaProviderPath } from './runtime/device.js';
-export type { Device, DeviceStatus } from './runtime/device.js';
+export { DEVICES, deviceStatus, resolveDevice, parseDevice, resolveDeviceSpec, formatDevice, cudaProviderPath } from './runtime/device.js';
+export type { Device, DeviceSpec, DeviceStatus } from './runtime/device.js';
 export { ModelSession } from './runtime/session.js';
 export type { HostTensor, SessionOptions } from './runtime/session.js';
 export { UnetModel, VaeModel, TextEncoderModel, loadGraph } from './runtime/load.js';

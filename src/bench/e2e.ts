@@ -55,9 +55,9 @@ export function benchModelFolder(size: 'sd15' | 'tiny', cacheDir = defaultCacheD
 }
 
 /** Runs invert + edit once untimed (warm-up), then timed. */
-export async function benchEndToEnd(o: { device: Device; dtype: 'fp32' | 'fp16'; lowering: 'reference' | 'fused'; size: 'sd15' | 'tiny'; steps: number; deterministic?: boolean }): Promise<EndToEndResult> {
+export async function benchEndToEnd(o: { device: Device; deviceId?: number; dtype: 'fp32' | 'fp16'; lowering: 'reference' | 'fused'; size: 'sd15' | 'tiny'; steps: number; deterministic?: boolean }): Promise<EndToEndResult> {
   const t0 = performance.now();
-  const pipe = await Pipeline.load(benchModelFolder(o.size), { device: o.device, dtype: o.dtype, attentionLowering: o.lowering, ...(o.deterministic ? { deterministic: true } : {}) });
+  const pipe = await Pipeline.load(benchModelFolder(o.size), { device: o.device, ...(o.deviceId !== undefined ? { deviceId: o.deviceId } : {}), dtype: o.dtype, attentionLowering: o.lowering, ...(o.deterministic ? { deterministic: true } : {}) });
   const imageSize = o.size === 'sd15' ? 512 : 64;
   const image = syntheticImage(imageSize);
   const run = async () => {

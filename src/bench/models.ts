@@ -13,6 +13,8 @@ import { SD15_TEXT_ENCODER, SD15_UNET, SD15_VAE } from './sd15.js';
 /** Benchmark settings. */
 export interface ModelBenchOptions {
   readonly device: Device;
+  /** CUDA GPU index (`--device cuda:N`). */
+  readonly deviceId?: number;
   readonly dtype: 'fp32' | 'fp16';
   readonly lowering: 'reference' | 'fused';
   readonly size: 'sd15' | 'tiny';
@@ -42,7 +44,7 @@ export async function benchModels(o: ModelBenchOptions, report: (l: BenchLine) =
   const textCfg = o.size === 'sd15' ? SD15_TEXT_ENCODER : TINY_TEXT;
   const latent = o.size === 'sd15' ? 64 : 16;
   const D = unetCfg.cross_attention_dim;
-  const load: LoadOptions = { device: o.device, dtype: o.dtype, attentionLowering: o.lowering, ...(o.deterministic ? { deterministic: true } : {}), ...(o.cacheDir ? { cache: { dir: o.cacheDir } } : {}) };
+  const load: LoadOptions = { device: o.device, ...(o.deviceId !== undefined ? { deviceId: o.deviceId } : {}), dtype: o.dtype, attentionLowering: o.lowering, ...(o.deterministic ? { deterministic: true } : {}), ...(o.cacheDir ? { cache: { dir: o.cacheDir } } : {}) };
   const want = (k: string) => !o.only || o.only.has(k);
   const rng = new Random(0);
   const lines: BenchLine[] = [];

@@ -5,7 +5,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { RepriseError } from '../errors.js';
 import { Pipeline } from '../editing/pipeline.js';
 import type { ModelLoadOptions } from '../editing/model.js';
-import { resolveDevice, type Device } from '../runtime/device.js';
+import { resolveDeviceSpec, type Device } from '../runtime/device.js';
 import { UsageError } from './errors.js';
 import { ignoredComponentsNote } from '../models/hub-folder.js';
 
@@ -64,7 +64,7 @@ export const MODEL_FLAGS = {
 
 /** Help lines of {@link MODEL_FLAGS}. */
 export const MODEL_FLAGS_HELP = `  -m, --model <folder>   diffusers model folder (model_index.json, unet/, vae/, text_encoder/, tokenizer/, scheduler/)
-  --device cpu|cuda      execution device (default cpu)
+  --device cpu|cuda|cuda:N  execution device (default cpu); cuda:N = GPU index N (one worker per GPU)
   --dtype fp32|fp16      weights and compute precision (default fp32 on cpu, fp16 on cuda)
   --no-cache             build the ONNX graphs in memory instead of using the graph cache`;
 
@@ -72,6 +72,8 @@ export const MODEL_FLAGS_HELP = `  -m, --model <folder>   diffusers model folder
 export interface ModelFlags {
   readonly folder: string;
   readonly device: Device;
+  /** CUDA GPU index from `--device cuda:N` (absent: onnxruntime's default, 0). */
+  readonly deviceId?: number;
   readonly load: ModelLoadOptions;
 }
 
@@ -80,9 +82,10 @@ export function modelFlags(values: { model?: string | undefined; device?: string
   const folder = values.model ?? fallbackModel;
   if (folder === undefined) throw new UsageError('missing --model <folder> (a diffusers model folder)', help);
   checkModelFolder(folder);
-  const device = resolveDevice(values.device ?? 'cpu');
+  const { device, deviceId } = resolveDeviceSpec(values.device ?? 'cpu');
   const dtype = choiceFlag(values.dtype, 'dtype', ['fp32', 'fp16'], help) ?? (device === 'cuda' ? 'fp16' : 'fp32');
-  return { folder, device, load: { device, dtype, ...(values['no-cache'] ? { cache: false as const } : {}) } };
+  const id = deviceId !== undefined ? { deviceId } : {};
+  return { folder, device, ...id, load: { device, ...id, dtype, ...(values['no-cache'] ? { cache: false as const } : {}) } };
 }
 
 /** A clear error for a model folder that does not exist or is not a diffusers folder (before any loading). */

@@ -23,7 +23,7 @@ import { EXIT, UsageError } from './errors.js';
 import { REPRISE_VERSION } from './version.js';
 
 export const BENCH_BATCH_HELP = `Usage: reprise bench batch --queue redis://HOST:PORT[/DB] [--workers 1,2,4] [--inputs N] [--edits N]
-                          [--steps N] [--size PX] [--model <folder>] [--device cpu|cuda]
+                          [--steps N] [--size PX] [--model <folder>] [--device cpu|cuda|cuda:N]
 
 One generated job (N inputs × N edits, default 6 × 2, --steps 4, --size 64 px pictures, the bundled
 model) run by the local runner in this process, then through the queue by 1, 2, 4... \`reprise worker\`

@@ -4,10 +4,10 @@ import { parseArgs } from 'node:util';
 import { benchEndToEnd } from '../bench/e2e.js';
 import { benchModels, type BenchLine } from '../bench/models.js';
 import { ANCHORS_H100_MS } from '../bench/sd15.js';
-import { resolveDevice } from '../runtime/device.js';
+import { formatDevice, resolveDeviceSpec } from '../runtime/device.js';
 import { benchBatchCommand } from './bench-batch.js';
 
-export const BENCH_HELP = `Usage: reprise bench [--device cpu|cuda] [--size sd15|tiny] [--dtype fp16|fp32]
+export const BENCH_HELP = `Usage: reprise bench [--device cpu|cuda|cuda:N] [--size sd15|tiny] [--dtype fp16|fp32]
                     [--lowering fused|reference] [--runs N] [--warmup N] [--only unet,controlled,vae,text,edit] [--steps N] [--deterministic] [--json]
 
 Times SD 1.5-architecture graphs with random weights (speed does not depend on weight values):
@@ -57,7 +57,9 @@ export async function benchCommand(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${BENCH_HELP}\n`);
     return 0;
   }
-  const device = resolveDevice(values.device);
+  const spec = resolveDeviceSpec(values.device);
+  const { device } = spec;
+  const id = spec.deviceId !== undefined ? { deviceId: spec.deviceId } : {};
   const size = values.size === 'tiny' ? 'tiny' : values.size === 'sd15' ? 'sd15' : undefined;
   const dtype = values.dtype ?? (device === 'cuda' ? 'fp16' : 'fp32');
   const lowering = values.lowering ?? (device === 'cuda' ? 'fused' : 'reference');
@@ -69,18 +71,18 @@ export async function benchCommand(argv: readonly string[]): Promise<number> {
   }
   const comparable = device === 'cuda' && size === 'sd15' && dtype === 'fp16';
   const deterministic = values.deterministic === true;
-  const meta = { date: new Date().toISOString(), device, size, dtype, lowering, deterministic, runs, node: process.version, cpus: os.cpus().length, comparableToAnchors: comparable };
+  const meta = { date: new Date().toISOString(), device, ...id, size, dtype, lowering, deterministic, runs, node: process.version, cpus: os.cpus().length, comparableToAnchors: comparable };
   const print = (l: BenchLine): void => {
     const anchor = ANCHOR_FOR[l.name];
     const line = { ...l, ...(anchor !== undefined ? { anchorMs: anchor, ratioToAnchor: comparable ? +(l.timing.medianMs / anchor).toFixed(3) : null } : {}) };
     process.stdout.write(values.json ? `${JSON.stringify(line)}\n` : `${l.name.padEnd(26)} ${String(l.timing.medianMs).padStart(10)} ms${anchor !== undefined && comparable ? `  (${(l.timing.medianMs / anchor).toFixed(2)}× anchor ${anchor} ms)` : ''}\n`);
   };
   if (values.json) process.stdout.write(`${JSON.stringify({ bench: 'reprise', ...meta })}\n`);
-  else process.stdout.write(`reprise bench on ${device} (${size}, ${dtype}, ${lowering})\n`);
+  else process.stdout.write(`reprise bench on ${formatDevice(spec)} (${size}, ${dtype}, ${lowering})\n`);
   const only = values.only ? new Set(values.only.split(',')) : undefined;
-  await benchModels({ device, dtype, lowering, size, runs, warmup, deterministic, ...(only ? { only } : {}) }, print);
+  await benchModels({ device, ...id, dtype, lowering, size, runs, warmup, deterministic, ...(only ? { only } : {}) }, print);
   if (!only || only.has('edit')) {
-    const e = await benchEndToEnd({ device, dtype, lowering, size, steps: Number(values.steps), deterministic });
+    const e = await benchEndToEnd({ device, ...id, dtype, lowering, size, steps: Number(values.steps), deterministic });
     const anchor = ANCHORS_H100_MS.targetEditEndToEnd;
     const line = { name: 'edit_end_to_end', ...e, anchorMs: anchor, ratioToAnchor: comparable ? +(e.totalMs / anchor).toFixed(3) : null };
     process.stdout.write(values.json ? `${JSON.stringify(line)}\n` : `${'edit_end_to_end'.padEnd(26)} ${String(e.totalMs).padStart(10)} ms  (${e.steps}+${e.steps} steps at ${e.imageSize}², ${e.imagesPerMinute} images/min, reconstruction exact: ${e.reconstructionExact})\n`);

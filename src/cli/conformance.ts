@@ -1,5 +1,5 @@
 /**
- * `reprise conformance <folder> [--json] [--dtype fp32|fp16] [--device cpu|cuda] [--no-cache]`
+ * `reprise conformance <folder> [--json] [--dtype fp32|fp16] [--device cpu|cuda|cuda:N] [--no-cache]`
  * Exit codes: 0 all within tolerance, 1 some component failed, 2 usage error.
  */
 import * as fs from 'node:fs';
@@ -7,9 +7,9 @@ import { parseArgs } from 'node:util';
 import { RepriseError } from '../errors.js';
 import { runConformance } from '../conformance/runner.js';
 import type { ConformanceResult } from '../conformance/result.js';
-import { resolveDevice } from '../runtime/device.js';
+import { resolveDeviceSpec, type DeviceSpec } from '../runtime/device.js';
 
-export const CONFORMANCE_HELP = `Usage: reprise conformance <folder> [--json] [--dtype fp32|fp16] [--device cpu|cuda] [--no-cache]
+export const CONFORMANCE_HELP = `Usage: reprise conformance <folder> [--json] [--dtype fp32|fp16] [--device cpu|cuda|cuda:N] [--no-cache]
 
 Runs every component found in <folder> (laid out like shared/fixtures/reference: UNet, VAE and
 text-encoder folders with reference.safetensors, tokenizer folders with reference.json, and
@@ -60,16 +60,16 @@ export async function conformanceCommand(argv: readonly string[]): Promise<numbe
     process.stderr.write(`--dtype must be fp32 or fp16, got "${dtype}"\n`);
     return 2;
   }
-  let device;
+  let device: DeviceSpec;
   try {
-    device = resolveDevice(values.device ?? 'cpu');
+    device = resolveDeviceSpec(values.device ?? 'cpu');
   } catch (e) {
     process.stderr.write(`${(e as RepriseError).message}\n`);
     return 2;
   }
   const results = await runConformance(folder, {
     dtype,
-    device,
+    ...device,
     ...(values['no-cache'] ? { cache: false as const } : {}),
     onResult: (r) => process.stdout.write(`${values.json ? JSON.stringify(r) : format(r)}\n`),
   });

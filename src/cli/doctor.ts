@@ -1,9 +1,11 @@
-/** `reprise doctor [--json] [--device cpu|cuda]` and `reprise install-cuda-provider [--cuda 13|12]`. */
+/** `reprise doctor [--json] [--device cpu|cuda|cuda:N]` and `reprise install-cuda-provider [--cuda 13|12]`. */
 import { parseArgs } from 'node:util';
 import { installCudaProvider } from '../runtime/cuda-install.js';
+import { parseDevice } from '../runtime/device.js';
 import { runDoctor } from '../runtime/doctor.js';
+import { RepriseError } from '../errors.js';
 
-export const DOCTOR_HELP = `Usage: reprise doctor [--json] [--device cpu|cuda]
+export const DOCTOR_HELP = `Usage: reprise doctor [--json] [--device cpu|cuda|cuda:N]
 
 Checks onnxruntime-node, the CUDA provider library, CUDA and cuDNN libraries, the GPU, the
 image backends and the graph cache, and says what to do about anything missing.
@@ -30,18 +32,22 @@ export async function doctorCommand(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${DOCTOR_HELP}\n`);
     return 0;
   }
-  if (values.device !== 'cpu' && values.device !== 'cuda') {
-    process.stderr.write(`--device must be cpu or cuda, got "${values.device}"\n`);
+  let device: 'cpu' | 'cuda';
+  try {
+    device = parseDevice(values.device).device;
+  } catch (e) {
+    if (!(e instanceof RepriseError)) throw e;
+    process.stderr.write(`--device: ${e.message}\n`);
     return 2;
   }
   const checks = await runDoctor();
-  const needed = checks.filter((c) => c.requiredFor === 'all' || values.device === 'cuda');
+  const needed = checks.filter((c) => c.requiredFor === 'all' || device === 'cuda');
   const ok = needed.every((c) => c.ok);
   if (values.json) {
     process.stdout.write(`${JSON.stringify({ ok, device: values.device, checks })}\n`);
   } else {
     for (const c of checks) {
-      const mark = c.ok ? 'ok  ' : c.requiredFor === 'cuda' && values.device === 'cpu' ? 'n/a ' : 'MISSING';
+      const mark = c.ok ? 'ok  ' : c.requiredFor === 'cuda' && device === 'cpu' ? 'n/a ' : 'MISSING';
       process.stdout.write(`${mark.padEnd(8)}${c.name.padEnd(26)}${c.detail}\n`);
       if (!c.ok && c.fix) process.stdout.write(`${' '.repeat(34)}→ ${c.fix}\n`);
     }

@@ -37,7 +37,7 @@ Commands:
   cache ls|prune         the compiled-graph cache: sizes, removing unused graphs and weights
 
 Run \`reprise <command> --help\` for a command's options and examples. Every model command
-takes --model <folder> (a diffusers folder), --device cpu|cuda and --dtype fp32|fp16; --json
+takes --model <folder> (a diffusers folder), --device cpu|cuda|cuda:N and --dtype fp32|fp16; --json
 prints machine-readable results on stdout. Progress goes to stderr.
 
 Options:

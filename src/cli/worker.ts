@@ -15,12 +15,12 @@ import { EXIT, UsageError } from './errors.js';
 import { REPRISE_VERSION } from './version.js';
 
 export const WORKER_HELP = `Usage: reprise worker --queue redis://HOST:PORT[/DB] [--name NAME] [--concurrency N]
-                     [--model <folder>] [--device cpu|cuda] [--dtype fp32|fp16] [--lock-ms N] [--json]
+                     [--model <folder>] [--device cpu|cuda|cuda:N] [--dtype fp32|fp16] [--lock-ms N] [--json]
 
 Processes the items that \`reprise batch <job> --queue\` put on the queue, until stopped. Each queue
 job is one input with its edits; its outputs go to the job's output folder (atomic writes, the
-same bytes a local run writes). Run one worker per GPU (CUDA_VISIBLE_DEVICES=1 reprise worker
---device cuda ...). The job folder and the output folder must be mounted at the same path on every
+same bytes a local run writes). Run one worker per GPU: \`reprise worker --device cuda:1 ...\`
+(or CUDA_VISIBLE_DEVICES=1 reprise worker --device cuda ...). The job folder and the output folder must be mounted at the same path on every
 worker machine.
 
 At least once: a worker that dies leaves its queue job to be taken by another one once its lock

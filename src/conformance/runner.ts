@@ -28,6 +28,8 @@ export const TOLERANCE = {
 /** Runner options. */
 export interface ConformanceOptions {
   readonly device?: Device;
+  /** CUDA GPU index (`--device cuda:N`). */
+  readonly deviceId?: number;
   readonly dtype?: ModelDType;
   /** Compiled-graph cache folder, or false to build in memory. */
   readonly cache?: { readonly dir: string } | false;
@@ -70,6 +72,7 @@ export async function runConformance(root: string, options: ConformanceOptions =
   const load: LoadOptions = {
     dtype,
     ...(options.device ? { device: options.device } : {}),
+    ...(options.deviceId !== undefined ? { deviceId: options.deviceId } : {}),
     ...(options.cache !== undefined ? { cache: options.cache } : {}),
   };
   const results: ConformanceResult[] = [];

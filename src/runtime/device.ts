@@ -58,6 +58,44 @@ export function deviceStatus(): DeviceStatus[] {
   ];
 }
 
+/** A device with, for CUDA, the GPU index (`cuda:1` → { device: 'cuda', deviceId: 1 }). */
+export interface DeviceSpec {
+  readonly device: Device;
+  /** CUDA GPU index as onnxruntime numbers them (after CUDA_VISIBLE_DEVICES); absent = 0. */
+  readonly deviceId?: number;
+}
+
+/** The forms a device is written in. */
+export const DEVICE_FORMS = 'cpu, cuda, or cuda:N (N = GPU index 0, 1, ...)';
+
+/**
+ * Parses `cpu`, `cuda` or `cuda:N` (syntax only; availability is {@link resolveDeviceSpec}'s job).
+ * The GPU index is a plain decimal integer 0..1023, no sign or spaces; anything else is RUNTIME_DEVICE.
+ */
+export function parseDevice(spec: unknown): DeviceSpec {
+  if (typeof spec === 'string') {
+    if ((DEVICES as readonly string[]).includes(spec)) return { device: spec as Device };
+    const m = /^cuda:(0|[1-9][0-9]{0,3})$/.exec(spec);
+    if (m && Number(m[1]) <= 1023) return { device: 'cuda', deviceId: Number(m[1]) };
+  }
+  const cudaLike = typeof spec === 'string' && /^cuda:/.test(spec);
+  throw new RepriseError('RUNTIME_DEVICE', cudaLike ? `Bad CUDA device ${JSON.stringify(spec)}: the GPU index must be a whole number 0..1023` : `Unknown device ${JSON.stringify(spec)}`, {
+    hint: `Use ${DEVICE_FORMS}; \`nvidia-smi -L\` lists the GPU indices.`,
+  });
+}
+
+/** Parses a device (`cpu`, `cuda`, `cuda:N`) and checks it is usable here. */
+export function resolveDeviceSpec(spec: unknown): DeviceSpec {
+  const parsed = parseDevice(spec);
+  resolveDevice(parsed.device);
+  return parsed;
+}
+
+/** The `--device` text of a spec (`cuda:1`, `cpu`); the inverse of {@link parseDevice}. */
+export function formatDevice(spec: DeviceSpec): string {
+  return spec.deviceId !== undefined ? `${spec.device}:${spec.deviceId}` : spec.device;
+}
+
 /** Validates a device name and its availability; the error lists what is available and how to fix it. */
 export function resolveDevice(device: unknown): Device {
   const status = deviceStatus();
