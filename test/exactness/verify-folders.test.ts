@@ -11,9 +11,11 @@ import { FOLDER_KINDS, TEST_IMAGE, writeFolder } from './folders.js';
 describe('reconstruct verifies, record fields are validated and other models are refused on every folder kind', async () => {
   const dir = tempDir();
   const pipes = await Promise.all(FOLDER_KINDS.map((kind, i) => Pipeline.load(writeFolder(dir, kind, 60 + i), { cache: false })));
-  const records = await Promise.all(pipes.map(async (pipe, i) => {
+  // every kind with guidance 1, and LCM also with guidance 3.5 (kept in the record as the embedding's guidance)
+  const cases = [...FOLDER_KINDS.map((kind, k) => ({ name: kind.name, k, guidance: 1 })), { name: 'LCM, guidance 3.5', k: FOLDER_KINDS.findIndex((f) => f.name === 'LCM'), guidance: 3.5 }];
+  const records = await Promise.all(cases.map(async ({ k, guidance }, i) => {
     const file = path.join(dir, `${i}.inv.safetensors`);
-    saveInversion(file, await pipe.invert(TEST_IMAGE, { prompt: 'a red circle', method: 'ef-ddpm', steps: 2, guidance: 1 }));
+    saveInversion(file, await pipes[k]!.invert(TEST_IMAGE, { prompt: 'a red circle', method: 'ef-ddpm', steps: 2, guidance }));
     return loadInversion(file); // through the file, as the CLI reads it
   }));
   const samples = TEST_IMAGE.data.length;
@@ -30,10 +32,11 @@ describe('reconstruct verifies, record fields are validated and other models are
     ['a huge image in the pixel metadata', (r) => ({ ...r, pixels: { ...r.pixels!, image: { ...(r.pixels!.image as object), width: 2 ** 30 } } }), /pixels\.image is invalid/],
   ];
 
-  FOLDER_KINDS.forEach((kind, i) => {
-    const pipe = pipes[i]!;
+  cases.forEach((kind, i) => {
+    const pipe = pipes[kind.k]!;
     const record = records[i]!;
     it(`${kind.name}: the checksum holds (exact, every sample equal); changed latents are a checksum mismatch`, async () => {
+      if (kind.guidance !== 1) expect(record.embeddedGuidance).toBe(kind.guidance);
       expect(await check(pipe, record)).toMatchObject({ exact: true, pixelSamplesEqual: samples, pixelSamples: samples, latentSamples: record.z0.length });
       if (record.latents.method !== 'ef-ddpm') throw new Error('expected an EF-DDPM record');
       const changed = { ...record, latents: { ...record.latents, xStart: record.latents.xStart.map((v) => v * 3 + 1) } };
@@ -51,7 +54,7 @@ describe('reconstruct verifies, record fields are validated and other models are
     });
 
     it(`${kind.name}: a record of the next folder kind is refused (another model id)`, async () => {
-      const other = records[(i + 1) % records.length]!;
+      const other = records[(kind.k + 1) % FOLDER_KINDS.length]!;
       expect(other.modelId).not.toBe(pipe.modelId());
       await expect(pipe.reconstruct(other)).rejects.toMatchObject({ code: 'RUNTIME_INPUT', message: expect.stringMatching(/another model/) });
     });
