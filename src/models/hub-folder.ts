@@ -4,6 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { parseJsonWithNonFinite } from '../solvers/json.js';
 
 /** Components of a diffusers pipeline folder that Reprise never loads, and why. */
 export const IGNORED_COMPONENTS: Readonly<Record<string, string>> = {
@@ -16,7 +17,7 @@ export const IGNORED_COMPONENTS: Readonly<Record<string, string>> = {
 export function ignoredComponents(folder: string): string[] {
   let index: Record<string, unknown> = {};
   try {
-    index = JSON.parse(fs.readFileSync(path.join(folder, 'model_index.json'), 'utf8')) as Record<string, unknown>;
+    index = parseJsonWithNonFinite(fs.readFileSync(path.join(folder, 'model_index.json'), 'utf8')) as Record<string, unknown>;
   } catch {
     // An unreadable index is reported by the loader; here it just names nothing.
   }

@@ -7,6 +7,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { parseJsonWithNonFinite } from '../solvers/json.js';
 import type { CachedGraphMeta } from './graph-cache.js';
 
 /** One compiled graph. */
@@ -62,7 +63,7 @@ function files(dir: string): FileInfo[] {
 
 function readMeta(dir: string): CachedGraphMeta | undefined {
   try {
-    return JSON.parse(fs.readFileSync(path.join(dir, 'meta.json'), 'utf8')) as CachedGraphMeta;
+    return parseJsonWithNonFinite(fs.readFileSync(path.join(dir, 'meta.json'), 'utf8')) as CachedGraphMeta;
   } catch {
     return undefined;
   }

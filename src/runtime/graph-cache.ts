@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { parseJsonWithNonFinite } from '../solvers/json.js';
 import type { BuiltGraph } from '../models/build-options.js';
 import { writeModel } from '../onnx/serialize.js';
 import { linkFailed, writeModelShared } from '../onnx/shared-weights.js';
@@ -75,7 +76,7 @@ export function getOrBuildGraph(dir: string, key: string, build: () => BuiltGrap
   const metaPath = path.join(entry, 'meta.json');
   if (fs.existsSync(metaPath) && fs.existsSync(modelPath)) {
     try {
-      const meta = JSON.parse(fs.readFileSync(metaPath, 'utf8')) as CachedGraphMeta;
+      const meta = parseJsonWithNonFinite(fs.readFileSync(metaPath, 'utf8')) as CachedGraphMeta;
       touch(metaPath);
       return { modelPath, meta, hit: true };
     } catch {

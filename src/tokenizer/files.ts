@@ -2,6 +2,7 @@
 
 import { existsSync, readFileSync, statSync } from 'node:fs';
 
+import { parseJsonWithNonFinite } from '../solvers/json.js';
 import type { AddedTokenSpec } from './added-tokens.js';
 import { describe, isPlainObject, tokenizerError } from './validate.js';
 
@@ -19,11 +20,11 @@ export function readText(file: string, expected: string): string {
   }
 }
 
-/** Reads and parses a JSON file. */
+/** Reads and parses a JSON file (Python's bare `NaN`/`Infinity`/`-Infinity` read as numbers, like every config read). */
 export function readJson(file: string, expected: string): unknown {
   const text = readText(file, expected);
   try {
-    return JSON.parse(text) as unknown;
+    return parseJsonWithNonFinite(text);
   } catch (cause) {
     throw tokenizerError(`Invalid JSON in tokenizer file ${file}: ${(cause as Error).message}`, `Expected ${expected}; the file is damaged, re-download it.`, cause);
   }
