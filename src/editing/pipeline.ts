@@ -298,7 +298,7 @@ export class Pipeline {
       seed: o.seed,
       method,
       ...(o.latents ? { start: o.latents } : {}),
-      ...(spec ? { scheduler: this.model.scheduler(spec.className as SchedulerClassName, { karras: o.karras === true }), invertPredict: this.predictor(plan, [conditioning], o.guidance, 'invert', call) } : {}),
+      ...(spec ? { scheduler: this.model.scheduler(spec.className as SchedulerClassName, { karras: o.karras === true }), solver: { id: spec.id, ...(o.karras === true ? { karras: true } : {}) }, invertPredict: this.predictor(plan, [conditioning], o.guidance, 'invert', call) } : {}),
     });
     return { image: await decodeToImage(this.model, inversion.z0, shape, undefined), inversion, solver: spec?.id ?? method };
   }
