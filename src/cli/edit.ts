@@ -10,6 +10,7 @@ import { saveInversion } from '../inversion/record.js';
 import { assertNotInput, checkOutputFile, checkOutputFolder, choiceFlag, ensureFolder, fileStem, loadPipeline, MODEL_FLAGS, MODEL_FLAGS_HELP, modelFlags, numberFlag, onePositional, parseFlags } from './args.js';
 import { printJson, runCommand } from './command.js';
 import { EXIT, UsageError } from './errors.js';
+import { GENERATE_SCHEDULERS } from './generate.js';
 import { ProgressBar } from './progress.js';
 import { givenFlags, INVERT_FLAGS, INVERT_FLAGS_HELP, invertOptionsFromFlags, readSourceInput, sourceInversion } from './source.js';
 import { REPRISE_VERSION } from './version.js';
@@ -30,6 +31,9 @@ Options:
 ${MODEL_FLAGS_HELP}
   -t, --target <prompt>  a target prompt (repeat for several; required)
   --guidance <w>         target guidance (default 9 for ef-ddpm, 2 for ddcm, else 7.5)
+  --scheduler <name>     ddim/negative-prompt records: the solver of the target branches (${GENERATE_SCHEDULERS.join('|')});
+                         the source keeps DDIM; other methods keep their own rule and refuse it
+  --karras               Karras σ placement for --scheduler
   --cross-replace <f>    fraction of the steps whose cross-attention is replaced (default 0.8)
   --self-replace <f>     fraction of the steps whose self-attention is replaced (default 0.4)
   --edit <mode>          auto | replace (same word count) | refine (words added/removed) (default auto)
@@ -58,6 +62,8 @@ const EDIT_FLAGS = {
   ...INVERT_FLAGS,
   target: { type: 'string', short: 't', multiple: true },
   guidance: { type: 'string' },
+  scheduler: { type: 'string' },
+  karras: { type: 'boolean' },
   'source-guidance': { type: 'string' },
   'cross-replace': { type: 'string' },
   'self-replace': { type: 'string' },
@@ -115,6 +121,8 @@ export function editCommand(argv: readonly string[]): Promise<number> {
     const selfReplace = numberFlag(values['self-replace'], 'self-replace', 0, 1, EDIT_HELP);
     const editMode = choiceFlag(values.edit, 'edit', ['auto', 'replace', 'refine'], EDIT_HELP);
     const guidance = numberFlag(values.guidance, 'guidance', 0, 50, EDIT_HELP);
+    const scheduler = choiceFlag(values.scheduler, 'scheduler', GENERATE_SCHEDULERS, EDIT_HELP);
+    if (values.karras === true && scheduler === undefined) throw new UsageError('--karras needs --scheduler (e.g. dpm-solver++, unipc)', EDIT_HELP);
     const maskMode = choiceFlag(values['mask-mode'], 'mask-mode', ['replace', 'union', 'intersect'], EDIT_HELP);
     const reweight = parseReweight(values.reweight);
     const blend = values.blend ?? [];
@@ -149,7 +157,7 @@ export function editCommand(argv: readonly string[]): Promise<number> {
     const pipe = await loadPipeline(model);
     const inversion = await sourceInversion(source, pipe, model.folder, invertOptions, bar);
     if (values['save-inversion'] !== undefined) saveInversion(values['save-inversion'], inversion);
-    const options: EditOptions = { prompt: targets, attention, ...(guidance !== undefined ? { guidance } : {}) };
+    const options: EditOptions = { prompt: targets, attention, ...(guidance !== undefined ? { guidance } : {}), ...(scheduler !== undefined ? { scheduler } : {}), ...(values.karras === true ? { karras: true } : {}) };
     const r = await pipe.edit(inversion, { ...options, ...(mask ? { mask: { image: mask, ...(maskMode ? { mode: maskMode } : {}) } } : {}), onProgress: bar.pipeline() });
     ensureFolder(outDir);
     const results: { target: string; output: string; maps?: string }[] = [];
@@ -173,6 +181,7 @@ export function editCommand(argv: readonly string[]): Promise<number> {
         inputKind: source.kind,
         sourcePrompt: inversion.prompts.source,
         method: inversion.method,
+        solver: r.solver,
         steps: inversion.schedule.steps,
         ...(values['save-inversion'] !== undefined ? { record: path.resolve(values['save-inversion']) } : {}),
         outputs: results,

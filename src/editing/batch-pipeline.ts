@@ -18,6 +18,7 @@
  * | `sourceGuidance` | guidance of the inversion (`Pipeline.invert`'s `guidance`) |
  * | `inversionGamma` | BDIA γ of the inversion (`Pipeline.invert`'s `gamma`) |
  * | `guidance`, `attention`, `gamma` | edit options (as `Pipeline.edit`: target guidance, attention control, BDIA γ while editing) |
+ * | `scheduler`, `karras` | solver of the target branches (as `Pipeline.edit`; a registry name, with `method: ddim` or `negative-prompt` only) |
  * | `maps` | write the attention-map grid (default true) |
  *
  * Each input is inverted once, so the inversion options must be the same for every edit of a
@@ -39,6 +40,7 @@ import { JobFileError, loadJobFile, readJobDocument, type BatchItem, type BatchJ
 import { editOverrides, formatProblemPath, isPlainObject, makeJobSchema, mergeEditOptions, sortProblems, type JobProblem, type JobSchema } from './batch/job-schema.js';
 import type { ItemContext, ProcessItem } from './batch/runner.js';
 import { editOptionsSchema, invertOptionsSchema, type InvertOptions } from './options.js';
+import { ownRuleMessage } from './target-scheduler.js';
 import type { Pipeline, Progress } from './pipeline.js';
 
 const inv = invertOptionsSchema.shape;
@@ -60,8 +62,15 @@ export const batchEditOptionsSchema = z.strictObject({
   guidance: ed.guidance,
   attention: ed.attention,
   gamma: ed.gamma,
+  scheduler: ed.scheduler,
+  karras: ed.karras,
   /** Write `<edit>.attn.png` (default true). */
   maps: z.boolean().default(true),
+}).superRefine((o, ctx) => {
+  // The scheduler drives the target branches of DDIM-family inversions only (target-scheduler.ts).
+  const own = o.scheduler === undefined ? undefined : ownRuleMessage(o.scheduler, o.method);
+  if (own !== undefined) ctx.addIssue({ code: 'custom', path: ['scheduler'], message: `${own}; use method ddim or negative-prompt` });
+  if (o.karras === true && o.scheduler === undefined) ctx.addIssue({ code: 'custom', path: ['karras'], message: 'karras needs a scheduler' });
 });
 
 /** Parsed options of one batch edit. */
@@ -262,6 +271,8 @@ export function makeProcessItem(options: BatchPipelineOptions): ProcessItem<Batc
       attention: o.attention,
       ...(o.guidance !== undefined ? { guidance: o.guidance } : {}),
       ...(o.gamma !== undefined ? { gamma: o.gamma } : {}),
+      ...(o.scheduler !== undefined ? { scheduler: o.scheduler } : {}),
+      ...(o.karras !== undefined ? { karras: o.karras } : {}),
       onProgress,
     });
     const edited = r.images[0] as RasterImage;

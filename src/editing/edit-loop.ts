@@ -13,6 +13,8 @@ import { recordPlan, sampleBranches, type SamplingOverrides } from '../inversion
 import type { Inversion } from '../inversion/record.js';
 import type { BranchConditioning, BranchPredict, StepEndHook } from '../inversion/types.js';
 import type { HostTensor } from '../runtime/session.js';
+import type { SchedulerConfig } from '../solvers/index.js';
+import { targetStepping } from './target-scheduler.js';
 
 /** Local blend between steps. */
 export interface LocalBlendRun extends LocalBlendOptions {
@@ -35,6 +37,8 @@ export interface EditLoopArgs {
   readonly localBlend?: LocalBlendRun;
   readonly overrides?: SamplingOverrides;
   readonly timestepCond?: Float32Array;
+  /** The solver of the target branches (see target-scheduler.ts); default: the record's rule. */
+  readonly targetScheduler?: SchedulerConfig;
   readonly onStep?: (step: number, total: number) => void;
 }
 
@@ -63,7 +67,7 @@ export async function runEditLoop(a: EditLoopArgs): Promise<EditLoopResult> {
   const D = ctxSize / a.unet.textLength;
   const latentSize = C * H * W;
   const total = plan.timesteps.length;
-  const predict: BranchPredict = async (latents, t, step) => {
+  const unetPredict: BranchPredict = async (latents, t, step) => {
     const { sample, context } = stackBranches(latents, conds, latentSize);
     const n = 2 * branches;
     const r = await a.unet.run({
@@ -83,15 +87,25 @@ export async function runEditLoop(a: EditLoopArgs): Promise<EditLoopResult> {
     }
     return guideBranches(r.out.data as Float32Array, latents, conds, plan, t);
   };
+  const targets = a.targetScheduler ? targetStepping(unetPredict, a.targetScheduler, total, branches) : undefined;
+  const predict = targets?.predict ?? unetPredict;
   let masks: Float32Array[] | undefined;
   const lb = a.localBlend;
-  const onStepEnd: StepEndHook | undefined = lb
+  const blend: StepEndHook | undefined = lb
     ? (step, latents) => {
         if (step < lb.startStep || !store) return;
         masks = localBlendMasks(store.sum(), mapSize, a.unet.textLength, H, W, lb, lb.userMask);
         blendInPlace(latents, masks, C);
       }
     : undefined;
+  // The target solver steps first; local blend then mixes its result with the source.
+  const onStepEnd: StepEndHook | undefined =
+    targets && blend
+      ? async (step, latents) => {
+          await targets.onStepEnd(step, latents);
+          await blend(step, latents);
+        }
+      : (targets?.onStepEnd ?? blend);
   const latents = await sampleBranches(a.record, predict, branches, { ...(a.overrides ?? {}), ...(onStepEnd ? { onStepEnd } : {}) });
   return { latents, store, masks };
 }

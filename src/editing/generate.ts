@@ -28,6 +28,8 @@ export interface GenerateArgs {
   readonly method: 'ddim' | 'ef-ddpm' | 'bdia' | 'edict';
   /** Generate with this scheduler instead; the record then comes from EF-DDPM inversion. */
   readonly scheduler?: SchedulerConfig;
+  /** The registry id of `scheduler` (stored in the record's schedule.solver) and its Karras flag. */
+  readonly solver?: { readonly id: string; readonly karras?: boolean };
   readonly invertPredict?: BranchPredict;
   /** The starting latent z_T (default: drawn from `seed`). */
   readonly start?: Float32Array;
@@ -46,14 +48,14 @@ export async function generateLatent(a: GenerateArgs): Promise<Inversion> {
   const meta = { modelId: a.modelId, schedulerConfig: a.schedulerConfig, prompts: { source: a.prompt, ...(a.negativePrompt ? { negative: a.negativePrompt } : {}) }, conditioning: a.conditioning, ...(a.embeddedGuidance !== undefined ? { embeddedGuidance: a.embeddedGuidance } : {}) };
   if (a.scheduler) {
     const [z0] = await sampleWithScheduler(a.predict, { scheduler: a.scheduler, steps: a.plan.timesteps.length, start, branches: 1, seed: a.seed });
-    return invert(a.plan, a.invertPredict ?? a.predict, z0 as Float32Array, { method: 'ef-ddpm', seed: a.seed }, meta);
+    return invert(a.plan, a.invertPredict ?? a.predict, z0 as Float32Array, { method: 'ef-ddpm', seed: a.seed }, { ...meta, ...(a.solver ? { solver: a.solver } : {}) });
   }
   const steps = a.plan.timesteps.length;
   const base = {
     options: resolveInversionOptions({ method: a.method } as never, { steps }),
     method: a.method,
     modelId: a.modelId,
-    schedule: { config: a.schedulerConfig, steps, timesteps: [...a.plan.timesteps] },
+    schedule: { config: a.schedulerConfig, steps, timesteps: [...a.plan.timesteps], solver: a.method },
     prompts: meta.prompts,
     conditioning: a.conditioning,
     ...(a.embeddedGuidance !== undefined ? { embeddedGuidance: a.embeddedGuidance } : {}),

@@ -74,6 +74,11 @@ export const attentionOptionsSchema = z.strictObject({
 export type AttentionOptions = z.input<typeof attentionOptionsSchema>;
 
 /** Options of `Pipeline.edit`. */
+/** A solver of the registry: its id, an alias or the diffusers class name. */
+export const solverName = z.string().refine((n) => specForName(n) !== undefined, {
+  error: (issue) => `unknown scheduler ${JSON.stringify(issue.input)} (choices: ${SOLVER_IDS.join(', ')}, or a diffusers class name of one)`,
+});
+
 export const editOptionsSchema = z.strictObject({
   /** Target prompt, or several (one pass edits them all). */
   prompt: z.union([z.string(), z.array(z.string()).min(1)]),
@@ -83,13 +88,12 @@ export const editOptionsSchema = z.strictObject({
   attention: attentionOptionsSchema.prefault({}),
   /** BDIA: γ used while editing (0.92–1). */
   gamma: z.number().gt(0).lte(1).optional(),
+  /** DDIM-family records (ddim, negative-prompt): the registered solver of the target branches (the source keeps DDIM). */
+  scheduler: solverName.optional(),
+  /** Karras σ placement for that scheduler. */
+  karras: z.boolean().optional(),
 });
 export type EditOptions = z.input<typeof editOptionsSchema>;
-
-/** A solver of the registry: its id, an alias or the diffusers class name. */
-export const solverName = z.string().refine((n) => specForName(n) !== undefined, {
-  error: (issue) => `unknown scheduler ${JSON.stringify(issue.input)} (choices: ${SOLVER_IDS.join(', ')}, or a diffusers class name of one)`,
-});
 
 /** Options of `Pipeline.generate`. */
 export const generateOptionsSchema = z.strictObject({

@@ -22,7 +22,7 @@ import { unetBranchPredictor } from '../inversion/predictor.js';
 import { checkInversion, type Inversion } from '../inversion/record.js';
 import { invert, reconstructLatent, recordPlan } from '../inversion/reconstruct.js';
 import type { BranchConditioning, BranchPredict, SamplingPlan } from '../inversion/types.js';
-import { guidanceScaleEmbedding, type SchedulerClassName } from '../solvers/index.js';
+import { guidanceScaleEmbedding, specForName, type SchedulerClassName } from '../solvers/index.js';
 import { attentionLayerInfo, buildAttentionPlan, buildLocalBlend, chooseMapSize, storeLayers } from './attention-setup.js';
 import { runEditLoop } from './edit-loop.js';
 import { checkMemory } from './memory-estimate.js';
@@ -32,6 +32,7 @@ import { attentionOptionsSchema, editOptionsSchema, generateOptionsSchema, inver
 import { decodeEdited, decodeToImage, decodeWithoutResidual, encodeImage } from './pixels.js';
 import { checkRecordFields } from './record-fields.js';
 import { modelContentId } from '../io/content-id.js';
+import { targetSchedulerFor } from './target-scheduler.js';
 
 /** Progress of a long call. */
 export interface Progress {
@@ -56,7 +57,7 @@ export interface EditResult {
   readonly masks?: Float32Array[];
   /** Average cross-attention maps per branch [h·w·77] and their size [h, w]. */
   readonly attention?: { readonly size: readonly [number, number]; readonly maps: Float32Array[] };
-  /** The rule the edit sampled with: the record's inversion method (DDIM-family methods keep their own rule). */
+  /** The rule the edit sampled with: the record's inversion method, or `<method>+<solver id>` when the target branches ran the `scheduler` override (`-karras` with Karras σ). */
   readonly solver: string;
 }
 
@@ -192,6 +193,7 @@ export class Pipeline {
     const { onProgress, mask, ...rest } = options;
     const o = parseOptions(editOptionsSchema, rest, 'edit');
     const targets = Array.isArray(o.prompt) ? o.prompt : [o.prompt];
+    const targetScheduler = targetSchedulerFor(inv, o);
     const plan = recordPlan(inv);
     const [, H, W] = inv.latentShape;
     const source = inv.prompts.source;
@@ -224,6 +226,7 @@ export class Pipeline {
       ...(lb ? { localBlend: { ...lb, ...(userMask ? { userMask } : {}) } } : {}),
       ...(o.gamma !== undefined ? { overrides: { gamma: o.gamma } } : {}),
       ...(tc ? { timestepCond: tc } : {}),
+      ...(targetScheduler ? { targetScheduler } : {}),
       onStep: (step, total) => onProgress?.({ phase: 'edit', step: step + 1, total }),
     });
     onProgress?.({ phase: 'decode', step: 0, total: targets.length + 1 });
@@ -237,7 +240,7 @@ export class Pipeline {
       images,
       source: sourceImage,
       latents: r.latents,
-      solver: inv.method,
+      solver: targetScheduler ? `${inv.method}+${o.scheduler === undefined ? '' : (specForName(o.scheduler)?.id ?? o.scheduler)}${o.karras === true ? '-karras' : ''}` : inv.method,
       ...(r.masks ? { masks: r.masks } : {}),
       ...(r.store ? { attention: { size: mapSize, maps: r.store.average() } } : {}),
     };
@@ -300,7 +303,7 @@ export class Pipeline {
       seed: o.seed,
       method,
       ...(o.latents ? { start: o.latents } : {}),
-      ...(spec ? { scheduler: this.model.scheduler(spec.className as SchedulerClassName, { karras: o.karras === true }), invertPredict: this.predictor(plan, [conditioning], o.guidance, 'invert', call) } : {}),
+      ...(spec ? { scheduler: this.model.scheduler(spec.className as SchedulerClassName, { karras: o.karras === true }), solver: { id: spec.id, ...(o.karras === true ? { karras: true } : {}) }, invertPredict: this.predictor(plan, [conditioning], o.guidance, 'invert', call) } : {}),
     });
     return { image: await decodeToImage(this.model, inversion.z0, shape, undefined), inversion, solver: spec?.id ?? method };
   }

@@ -33,6 +33,8 @@ export interface InversionMeta {
   /** The guidance w of the UNet's time-conditioning embedding (LCM), when it has one. */
   readonly embeddedGuidance?: number;
   readonly pixels?: PixelResidual;
+  /** The solver that generated z0, when a generation inverts its result (default: the inversion method itself). */
+  readonly solver?: { readonly id: string; readonly karras?: boolean };
 }
 
 /** Builds a predictor for a plan and per-branch conditionings, e.g. `(plan, conds) => unetBranchPredictor(unet, plan, conds)`. */
@@ -92,7 +94,7 @@ export async function invert(plan: SamplingPlan, predict: BranchPredict, z0: Flo
     method: resolved.method,
     options: resolved,
     modelId: meta.modelId,
-    schedule: { config: meta.schedulerConfig, steps, timesteps: [...plan.timesteps] },
+    schedule: { config: meta.schedulerConfig, steps, timesteps: [...plan.timesteps], solver: meta.solver?.id ?? resolved.method, ...(meta.solver?.karras === true ? { karras: true } : {}) },
     prompts: meta.prompts,
     conditioning: resolved.method === 'negative-prompt' ? { ...meta.conditioning, uncond: meta.conditioning.cond } : meta.conditioning,
     ...(meta.embeddedGuidance !== undefined ? { embeddedGuidance: meta.embeddedGuidance } : {}),

@@ -28,7 +28,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { RepriseError } from '../errors.js';
 import { openSafetensors, writeSafetensors, type SafetensorsFile, type TensorToWrite } from '../io/safetensors.js';
-import { parseJsonWithNonFinite } from '../solvers/index.js';
+import { parseJsonWithNonFinite, SOLVER_IDS } from '../solvers/index.js';
 import type { BdiaLatents } from './bdia.js';
 import { joinFloat64, splitFloat64 } from './common.js';
 import type { DdcmLatents } from './ddcm.js';
@@ -57,6 +57,14 @@ export interface InversionSchedule {
   readonly steps: number;
   /** The sampling timesteps, noisiest first (checked against config and steps on load). */
   readonly timesteps: readonly number[];
+  /**
+   * The rule that produced the record: the inversion method, or the registered solver id a
+   * generation sampled with (then the record itself is the method's inversion of its result).
+   * Absent in records written before it was stored.
+   */
+  readonly solver?: string;
+  /** Whether that solver placed its σ à la Karras (only stored when true). */
+  readonly karras?: boolean;
 }
 
 /** The VAE residual r = x − decode(z0), stored and restored as is for its owner. */
@@ -171,7 +179,7 @@ function recordJson(record: Inversion): string {
     method: record.method,
     options: record.options,
     modelId: record.modelId,
-    schedule: { config: record.schedule.config, steps: record.schedule.steps, timesteps: [...record.schedule.timesteps] },
+    schedule: scheduleJson(record.schedule),
     prompts: record.prompts,
     guidance: c.guidance,
     ...(c.guidanceRescale !== undefined ? { guidanceRescale: c.guidanceRescale } : {}),
@@ -183,6 +191,14 @@ function recordJson(record: Inversion): string {
   if (json === undefined) throw badInput('cannot be written as JSON');
   return json;
 }
+
+/** The JSON of a schedule: config, steps, timesteps, then the solver fields when set. */
+function scheduleJson(s: InversionSchedule): InversionSchedule {
+  return { config: s.config, steps: s.steps, timesteps: [...s.timesteps], ...(s.solver !== undefined ? { solver: s.solver } : {}), ...(s.karras === true ? { karras: true } : {}) };
+}
+
+/** Names a record's `schedule.solver` may hold: the inversion methods and the registered solver ids. */
+const RECORD_SOLVERS: ReadonlySet<string> = new Set([...INVERSION_METHODS, ...SOLVER_IDS]);
 
 function checksum(json: string, tensors: readonly { readonly name: string; readonly bytes: Uint8Array }[]): string {
   const h = createHash('sha256').update(json).update('\0');
@@ -208,6 +224,9 @@ export function checkInversion(record: Inversion): void {
   if (plan.timesteps.join(',') !== record.schedule.timesteps.join(',')) {
     throw badInput(`timesteps [${record.schedule.timesteps.join(', ')}] are not those of the scheduler config with ${steps} steps ([${plan.timesteps.join(', ')}])`);
   }
+  const { solver, karras } = record.schedule;
+  if (solver !== undefined && !RECORD_SOLVERS.has(solver)) throw badInput(`schedule.solver ${JSON.stringify(solver)} is neither an inversion method nor a registered solver (${[...RECORD_SOLVERS].join(', ')})`);
+  if (karras !== undefined && (karras !== true || solver === undefined)) throw badInput('schedule.karras may only be true, with schedule.solver set');
   const c = record.conditioning;
   if (c.cond.length === 0 || c.uncond.length !== c.cond.length) throw badInput(`conditioning.cond (${c.cond.length}) and .uncond (${c.uncond.length}) must be non-empty and of equal length`);
   if (!Number.isFinite(c.guidance)) throw badInput(`guidance must be finite, got ${c.guidance}`);
@@ -247,7 +266,7 @@ const recordJsonSchema = z.strictObject({
   method: z.enum(INVERSION_METHODS),
   options: z.looseObject({ method: z.string() }),
   modelId: z.string().min(1),
-  schedule: z.strictObject({ config: z.unknown(), steps: posInt, timesteps: z.array(z.number().int()) }),
+  schedule: z.strictObject({ config: z.unknown(), steps: posInt, timesteps: z.array(z.number().int()), solver: z.string().optional(), karras: z.literal(true).optional() }),
   prompts: z.strictObject({ source: z.string(), negative: z.string().optional() }),
   guidance: z.number(),
   guidanceRescale: z.number().min(0).max(1).optional(),
@@ -399,7 +418,7 @@ function readRecord(path: string, file: SafetensorsFile): Inversion {
     method: r.method,
     options,
     modelId: r.modelId,
-    schedule: { config: r.schedule.config, steps: r.schedule.steps, timesteps: r.schedule.timesteps },
+    schedule: scheduleJson(r.schedule),
     prompts: r.prompts.negative === undefined ? { source: r.prompts.source } : { source: r.prompts.source, negative: r.prompts.negative },
     conditioning: { cond, uncond, guidance: r.guidance, ...(r.guidanceRescale !== undefined ? { guidanceRescale: r.guidanceRescale } : {}) },
     ...(r.embeddedGuidance !== undefined ? { embeddedGuidance: r.embeddedGuidance } : {}),

@@ -4,7 +4,7 @@
  * class has them); model calls = the spec's count; identical outputs for identical inputs; a
  * config saved and loaded gives the same trajectory; x̂0 is the data prediction of the call's
  * model output; and, with the exact ε of a Gaussian target, every deterministic solver converges
- * to the exact sample with the order it claims.
+ * to the exact sample, with the order it claims measured halfway down the grid (PNDM: see below).
  */
 import { describe, expect, it } from 'vitest';
 import {
@@ -104,17 +104,19 @@ describe.each(specs.map((s) => [s.id, s] as const))('solver contract: %s', (_id,
  * ODE keeps u = (x − α μ)/√(α² s² + σ²) constant, so the exact sample at the plan's last level
  * follows from x_T. Returns max |x_end − exact| (in the VP frame).
  */
-function gaussianError(s: Scheduler, steps: number): number {
+function gaussianError(s: Scheduler, steps: number, stopAt?: number): number {
   const MU = 0.3;
   const S2 = 0.25;
   s.setTimesteps(steps);
   const sig = s.plan.sigmas;
   const level = (k: number, t: number): NoiseLevel => (sig !== null ? noiseLevelFromSigma(sig[k]!) : noiseLevelFromAlphaBar(s.schedule.alphasCumprod[t]!));
   const l0 = level(0, s.timesteps[0]!);
-  const lEnd = sig !== null ? noiseLevelFromSigma(sig[sig.length - 1]!) : noiseLevelFromAlphaBar(s.schedule.finalAlphaCumprod);
+  // Stopping after `stopAt` steps, the sample lies at the level of the next call's input (σ_k or ā of timestep k).
+  const lEnd =
+    stopAt !== undefined ? level(stopAt, s.timesteps[stopAt]!) : sig !== null ? noiseLevelFromSigma(sig[sig.length - 1]!) : noiseLevelFromAlphaBar(s.schedule.finalAlphaCumprod);
   const ve = s.plan.sigmas !== null && s.initNoiseSigma !== 1;
   let x = X.map((v) => v * s.initNoiseSigma);
-  s.timesteps.forEach((t, k) => {
+  s.timesteps.slice(0, stopAt).forEach((t, k) => {
     const input = s.scaleModelInput(x, t);
     const lv = level(k, t);
     const v = lv.alpha ** 2 * S2 + lv.sigma ** 2;
@@ -139,5 +141,30 @@ describe('convergence on a Gaussian target with the exact ε', () => {
     expect(errors[1]!).toBeLessThan(errors[0]!);
     expect(errors[2]!).toBeLessThan(errors[0]! / 2.5);
     expect(errors[2]!).toBeLessThan(0.05);
+  });
+
+  /** Least-squares slope of −log2(error) against log2(steps). */
+  const slope = (ns: readonly number[], errs: readonly number[]): number => {
+    const xs = ns.map(Math.log2);
+    const ys = errs.map((e) => -Math.log2(e));
+    const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
+    const my = ys.reduce((a, b) => a + b, 0) / ys.length;
+    return xs.reduce((a, x, i) => a + (x - mx) * (ys[i]! - my), 0) / xs.reduce((a, x) => a + (x - mx) ** 2, 0);
+  };
+  // PNDM claims PLMS's order 4; diffusers' PLMS (matched to its fixtures at 1e-7) measures ≈1.5–1.9
+  // here (warm-up and the pseudo-numerical transfer in discrete t), so for it only convergence is asserted.
+  const claimed = samplers.filter((s) => s.id !== 'pndm');
+  it.each(claimed.map((s) => [s.id, s] as const))('%s converges with the order it claims (error halfway down the grid)', (_id, spec) => {
+    // The error at the middle of the grid (σ well above 0), where the first-order final step to
+    // σ ≈ 0 (and lower_order_final) does not mask the solver's order; the grid's spacing is the class default.
+    const ns = [16, 32, 64];
+    const errors = ns.map((n) => gaussianError(createScheduler(SD, spec.className), n, n / 2));
+    const order = createScheduler(SD, spec.className).order;
+    expect(Math.abs(slope(ns, errors) - order), `measured slope ${slope(ns, errors).toFixed(2)}, claimed ${order}`).toBeLessThanOrEqual(0.5);
+  });
+  it('pndm (skip_prk_steps, as Stable Diffusion 1.5) converges halfway down the grid faster than first order (measured ≈1.4; its claim 4 is not reached)', () => {
+    const ns = [16, 32, 64];
+    const errors = ns.map((n) => gaussianError(createScheduler({ ...SD, skip_prk_steps: true }, 'PNDMScheduler'), n, n / 2));
+    expect(slope(ns, errors)).toBeGreaterThan(1.2);
   });
 });

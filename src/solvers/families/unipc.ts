@@ -213,7 +213,8 @@ export const uniPcSpec = defineSolver({
     if (state.lowerOrderNums < c.solverOrder) state.lowerOrderNums++;
     return { prevSample: out, x0: d.x0 };
   },
-  order: (c) => c.solverOrder,
+  // The corrector (UniC) raises the predictor's order by one (UniPC paper, Thm 3.3); disabling it anywhere keeps p.
+  order: (c) => c.solverOrder + (c.disableCorrector.length === 0 ? 1 : 0),
   modelCalls: (_c, steps) => steps,
   callsPerStep: '1 (the corrector reuses the next step’s model output)',
   stochastic: () => false,
