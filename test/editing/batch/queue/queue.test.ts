@@ -11,7 +11,8 @@ import { batchCommand } from '../../../../src/cli/batch.js';
 import { batchQueueCommand } from '../../../../src/cli/batch-queue.js';
 import { MANIFEST_NAME } from '../../../../src/editing/batch/manifest.js';
 import { isTemporaryName } from '../../../../src/editing/batch/atomic.js';
-import { capture, jsonLines, modelDir, writePicture } from '../../../cli/cli-helpers.js';
+import { bundledModelDir } from '../../../../src/models/bundled-model.js';
+import { capture, jsonLines, writePicture } from '../../../cli/cli-helpers.js';
 import { tempDir } from '../../../helpers.js';
 import { redisServerBinary, startRedis, type TestRedis } from './redis.js';
 import { spawnWorker, type TestWorker } from './workers.js';
@@ -33,11 +34,13 @@ describe.skipIf(bin === undefined)(title, () => {
   let dir: string;
   const workers: TestWorker[] = [];
   const LOCK = ['--lock-ms', '1500'];
-  const header = `version: 1\nmodel: model\nprompt: a red square\ndefaults: { method: ddcm, steps: 2, seed: 5 }\n`;
+  // The bundled model (models/reprise-scenes), as the local runner's users run it.
+  const header = `version: 1\nmodel: ${JSON.stringify(bundledModelDir())}\nprompt: a red square\ndefaults: { method: ddcm, steps: 2, seed: 5 }\n`;
   const edits = `edits:\n  - { name: green, prompt: "a green square" }\n  - { name: circle, prompt: "a red circle" }\n  - { name: blue, prompt: "a blue square", maps: false }\n`;
 
   beforeAll(async () => {
-    dir = modelDir(31).dir;
+    dir = tempDir('reprise-queue-');
+    fs.mkdirSync(path.join(dir, 'in'), { recursive: true });
     redis = await startRedis(bin!, tempDir('reprise-redis-'));
     for (const [i, n] of ['a', 'b', 'c', 'd', 'e'].entries()) await writePicture(path.join(dir, 'in', `${n}.png`), 24 + 8 * (i % 2), 24, i);
     fs.writeFileSync(path.join(dir, 'in', 'poison.png'), 'this is not an image');
