@@ -8,22 +8,39 @@ import { describe, expect, it } from 'vitest';
 import { parseImageHeader, readImage, readImageHeader } from '../../src/io/image/index.js';
 import { samplingPlanFromConfig } from '../../src/inversion/plan.js';
 import { invert } from '../../src/inversion/reconstruct.js';
-import { loadInversion, saveInversion } from '../../src/inversion/record.js';
+import { loadInversion, saveInversion, type Inversion } from '../../src/inversion/record.js';
 import { writePicture } from '../cli/cli-helpers.js';
 import { tempDir } from '../helpers.js';
 import { analyticPredict, SD1_SCHEDULER, seededConditioning, seededLatent } from '../inversion/helpers.js';
 import { CASE_MS, expectUserError, FUZZ_SCALE, FUZZ_SEED, mutateBytes, Rng, tally } from './fuzz-helpers.js';
 
+/** A small EF-DDPM record to mutate. */
+function fuzzRecord(): Promise<Inversion> {
+  const plan = samplingPlanFromConfig(SD1_SCHEDULER, 3, [4, 4, 4]);
+  return invert(plan, analyticPredict(plan), seededLatent(1, 64), { method: 'ef-ddpm', eta: 1, skip: 0, seed: 3 }, {
+    modelId: 'unet:fuzz',
+    schedulerConfig: SD1_SCHEDULER,
+    prompts: { source: 'a cat', negative: '' },
+    conditioning: seededConditioning(1, 6, 3),
+  });
+}
+
+/** Loads a mutated record: 'loaded' (with the right latent size) or the typed error's code. */
+function loadOutcome(file: string, z0Length: number, context: string): string {
+  try {
+    const loaded = loadInversion(file);
+    expect(loaded.z0.length, context).toBe(z0Length);
+    return 'loaded';
+  } catch (e) {
+    expectUserError(e, `${context}: ${String(e)}`);
+    return (e as { code?: string }).code ?? 'error';
+  }
+}
+
 describe('fuzz: inversion records', () => {
   it(`${500 * FUZZ_SCALE} mutated records: typed error or a correct load`, async () => {
     const dir = tempDir('reprise-fuzz-rec-');
-    const plan = samplingPlanFromConfig(SD1_SCHEDULER, 3, [4, 4, 4]);
-    const record = await invert(plan, analyticPredict(plan), seededLatent(1, 64), { method: 'ef-ddpm', eta: 1, skip: 0, seed: 3 }, {
-      modelId: 'unet:fuzz',
-      schedulerConfig: SD1_SCHEDULER,
-      prompts: { source: 'a cat', negative: '' },
-      conditioning: seededConditioning(1, 6, 3),
-    });
+    const record = await fuzzRecord();
     const good = path.join(dir, 'good.safetensors');
     saveInversion(good, record);
     const bytes = fs.readFileSync(good);
@@ -38,14 +55,7 @@ describe('fuzz: inversion records', () => {
       const file = path.join(dir, `case${i % 5}.safetensors`);
       fs.writeFileSync(file, region === bytes ? mutated : Buffer.concat([mutated, bytes.subarray(headerLength)]));
       const t0 = performance.now();
-      try {
-        const loaded = loadInversion(file);
-        expect(loaded.z0.length, context).toBe(record.z0.length);
-        tally(counts, 'loaded');
-      } catch (e) {
-        expectUserError(e, `${context}: ${String(e)}`);
-        tally(counts, (e as { code?: string }).code ?? 'error');
-      }
+      tally(counts, loadOutcome(file, record.z0.length, context));
       expect(performance.now() - t0, context).toBeLessThan(CASE_MS);
     }
     console.log('record fuzz outcomes:', counts);
@@ -54,13 +64,7 @@ describe('fuzz: inversion records', () => {
   it(`${300 * FUZZ_SCALE} records with mutated fields and a valid checksum: typed error or a correct load`, async () => {
     // Byte mutations almost always end at the checksum; these reach the field validation behind it.
     const dir = tempDir('reprise-fuzz-fields-');
-    const plan = samplingPlanFromConfig(SD1_SCHEDULER, 3, [4, 4, 4]);
-    const record = await invert(plan, analyticPredict(plan), seededLatent(1, 64), { method: 'ef-ddpm', eta: 1, skip: 0, seed: 3 }, {
-      modelId: 'unet:fuzz',
-      schedulerConfig: SD1_SCHEDULER,
-      prompts: { source: 'a cat', negative: '' },
-      conditioning: seededConditioning(1, 6, 3),
-    });
+    const record = await fuzzRecord();
     const rng = new Rng(FUZZ_SEED ^ 0xf1e);
     const hostile: readonly unknown[] = [null, -1, 0, 1e308, Number.NaN, Number.POSITIVE_INFINITY, '', 'x'.repeat(1000), [], {}, true, 'ddim', 2 ** 31];
     const paths: readonly (readonly string[])[] = [['method'], ['modelId'], ['schedule', 'steps'], ['schedule', 'solver'], ['schedule', 'config'], ['schedule', 'timesteps'], ['options', 'eta'], ['options', 'method'], ['options', 'skip'], ['prompts', 'source'], ['prompts'], ['latentShape'], ['conditioning', 'guidance'], ['embeddedGuidance']];
@@ -82,14 +86,7 @@ describe('fuzz: inversion records', () => {
         tally(counts, 'not saved');
         continue;
       }
-      try {
-        const loaded = loadInversion(file);
-        expect(loaded.z0.length, context).toBe(record.z0.length);
-        tally(counts, 'loaded');
-      } catch (e) {
-        expectUserError(e, `${context}: ${String(e)}`);
-        tally(counts, (e as { code?: string }).code ?? 'error');
-      }
+      tally(counts, loadOutcome(file, record.z0.length, context));
       expect(performance.now() - t0, context).toBeLessThan(CASE_MS);
     }
     expect(Object.keys(counts).length).toBeGreaterThan(1);
