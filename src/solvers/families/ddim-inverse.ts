@@ -10,7 +10,8 @@ import { opt, extendedNumber, type CommonConfig } from '../config.js';
 import { ddimInverseLevels, ddimInverseStep } from '../ddim-inverse.js';
 import { noiseLevelFromAlphaBar } from '../prediction.js';
 import { defineSolver } from '../spec.js';
-import { checkSteps, ddimInverseTimesteps } from '../timesteps.js';
+import { alphaToOneTimesteps } from './alpha-to-one.js';
+import { ddimInverseTimesteps } from '../timesteps.js';
 
 /** DDIMInverseScheduler: `setAlphaToOne` picks ā used before the first step (1, or ā_0). */
 export interface DdimInverseConfig extends CommonConfig {
@@ -43,14 +44,7 @@ export const ddimInverseSpec = defineSolver({
     clipSample: k.clip_sample,
     clipSampleRange: k.clip_sample_range,
   }),
-  placement: 'timesteps',
-  sampleFrame: 'vp',
-  clampsTerminalAlpha: false,
-  finalAlphaCumprod: (config, ac) => (config.setAlphaToOne ? 1 : ac[0]!),
-  plan: (config, steps) => {
-    checkSteps(steps, config);
-    return { className: config.className, steps, timesteps: ddimInverseTimesteps(config, steps), sigmas: null };
-  },
+  ...alphaToOneTimesteps<DdimInverseConfig>(ddimInverseTimesteps),
   createState: () => undefined,
   step: (s) => {
     const levels = ddimInverseLevels(s.schedule, s.t, s.plan.steps);

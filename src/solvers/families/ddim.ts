@@ -10,7 +10,8 @@ import { ddimStep } from '../ddim.js';
 import { epsFromX0, noiseLevelFromAlphaBar } from '../prediction.js';
 import { alphaBarAt } from '../schedule.js';
 import { defineSolver } from '../spec.js';
-import { checkSteps, ddimLikeTimesteps } from '../timesteps.js';
+import { alphaToOneTimesteps } from './alpha-to-one.js';
+import { ddimLikeTimesteps } from '../timesteps.js';
 import { noiseSource } from './noise.js';
 
 /** DDIMScheduler: `setAlphaToOne` picks ā used after the last step (1, or ā_0). */
@@ -42,14 +43,7 @@ export const ddimSpec = defineSolver({
     clipSample: k.clip_sample,
     clipSampleRange: k.clip_sample_range,
   }),
-  placement: 'timesteps',
-  sampleFrame: 'vp',
-  clampsTerminalAlpha: false,
-  finalAlphaCumprod: (config, ac) => (config.setAlphaToOne ? 1 : ac[0]!),
-  plan: (config, steps) => {
-    checkSteps(steps, config);
-    return { className: config.className, steps, timesteps: ddimLikeTimesteps(config, steps), sigmas: null };
-  },
+  ...alphaToOneTimesteps<DdimConfig>(ddimLikeTimesteps),
   createState: () => undefined,
   step: (s) => {
     const prevT = s.t - Math.floor(s.config.numTrainTimesteps / s.plan.steps);

@@ -10,7 +10,8 @@ import { lcmBoundaryScalings, lcmStep } from '../lcm.js';
 import { noiseLevelFromAlphaBar } from '../prediction.js';
 import { alphaBarAt } from '../schedule.js';
 import { defineSolver } from '../spec.js';
-import { checkSteps, lcmTimesteps } from '../timesteps.js';
+import { alphaToOneTimesteps } from './alpha-to-one.js';
+import { lcmTimesteps } from '../timesteps.js';
 import { noiseSource } from './noise.js';
 
 export interface LcmConfig extends CommonConfig {
@@ -52,14 +53,7 @@ export const lcmSpec = defineSolver({
       timestepScaling: k.timestep_scaling,
     };
   },
-  placement: 'timesteps',
-  sampleFrame: 'vp',
-  clampsTerminalAlpha: false,
-  finalAlphaCumprod: (config, ac) => (config.setAlphaToOne ? 1 : ac[0]!),
-  plan: (config, steps) => {
-    checkSteps(steps, config);
-    return { className: config.className, steps, timesteps: lcmTimesteps(config, steps), sigmas: null };
-  },
+  ...alphaToOneTimesteps<LcmConfig>((config, steps) => lcmTimesteps(config, steps)),
   createState: () => undefined,
   step: (s) => {
     const i = s.index();

@@ -17,7 +17,8 @@ import { opt, type CommonConfig } from '../config.js';
 import { noiseLevelFromAlphaBar } from '../prediction.js';
 import { alphaBarAt } from '../schedule.js';
 import { defineSolver } from '../spec.js';
-import { checkSteps, ddimLikeTimesteps } from '../timesteps.js';
+import { alphaToOneTimesteps } from './alpha-to-one.js';
+import { ddimLikeTimesteps } from '../timesteps.js';
 
 export interface PndmConfig extends CommonConfig {
   readonly className: 'PNDMScheduler';
@@ -108,16 +109,9 @@ export const pndmSpec = defineSolver({
     skipPrkSteps: k.skip_prk_steps,
     setAlphaToOne: k.set_alpha_to_one,
   }),
-  placement: 'timesteps',
-  sampleFrame: 'vp',
-  clampsTerminalAlpha: false,
-  finalAlphaCumprod: (config, ac) => (config.setAlphaToOne ? 1 : ac[0]!),
+  ...alphaToOneTimesteps<PndmConfig>((config, steps) => [...prkTimesteps(config, steps), ...plmsTimesteps(config, steps)]),
   // Without skip_prk_steps one step would make no model call at all (diffusers' warm-up is empty).
   minSteps: (config) => (config.skipPrkSteps ? 1 : 2),
-  plan: (config, steps) => {
-    checkSteps(steps, config);
-    return { className: config.className, steps, timesteps: [...prkTimesteps(config, steps), ...plmsTimesteps(config, steps)], sigmas: null };
-  },
   createState: (config, plan): PndmState => ({ counter: 0, ets: [], curModelOutput: null, curSample: null, prk: prkTimesteps(config, plan.steps) }),
   step: (s, state) => {
     const c = s.config;
