@@ -3,8 +3,8 @@
  * model, comparing images sample by sample, and running an example as a script.
  *
  * Everything else the examples use comes from the public entry point `src/index.ts`. The one
- * exception is `ensureDefaultModel` (src/models/default-model.ts), which generates the embedded
- * default model with random weights.
+ * exception is `bundledModelDir` (src/models/bundled-model.ts), the path of the embedded default
+ * model.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';

@@ -1,7 +1,7 @@
 /**
  * Draws the bundled example picture `examples/assets/scene.png`: a 64×64 synthetic scene — a red
  * circle on the left and a blue square on the right on a plain yellow background — with the
- * project's scene renderer (src/scenes: 4×4 supersampled edges, the same on every machine), in
+ * project's scene renderer (tools/scenes: 4×4 supersampled edges, the same on every machine), in
  * the style the embedded default model (models/reprise-scenes) was trained on, and written with
  * `writeImage`.
  *
@@ -14,7 +14,7 @@
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeImage, type RasterImage } from '../src/index.js';
-import { renderScene, type SceneSpec } from '../src/scenes/index.js';
+import { renderScene, type SceneSpec } from '../tools/scenes/index.js';
 
 /** What the picture shows. */
 export const SCENE_SPEC: SceneSpec = {

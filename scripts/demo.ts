@@ -25,7 +25,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { SCENE_PATH, SCENE_PROMPT, SCENE_SPEC } from '../examples/make-scene.js';
-import { dilateMask, dominantColour, invertMask, psnr, renderScene } from '../src/scenes/index.js';
+import { dilateMask, dominantColour, invertMask, psnr, renderScene } from '../tools/scenes/index.js';
 import { checkOutsideMask, compareImages, type ImageComparison } from '../examples/common.js';
 import { Pipeline, imageGrid, readImage, saveInversion, writeImage, type Inversion, type RasterImage } from '../src/index.js';
 import { bundledModelDir } from '../src/models/bundled-model.js';

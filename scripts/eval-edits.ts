@@ -1,7 +1,7 @@
 /**
  * Edit-quality benchmark on rendered scenes with known answers: every inversion method × colour
  * swap, shape swap, background change and reweight, measured against the expected render
- * (docs/edit-quality.md; the logic lives in src/eval/edits/).
+ * (docs/edit-quality.md; the logic lives in tools/eval/edits/).
  *
  *   npm run eval:edits -- [--scenes 4] [--seed 1000000] [--steps K] [--model DIR] [--json]
  *       [--markdown FILE] [--pictures DIR] … (--help lists every flag)
@@ -14,9 +14,9 @@ import * as path from 'node:path';
 import { Pipeline } from '../src/editing/pipeline.js';
 import { exitCodeFor } from '../src/cli/errors.js';
 import { RepriseError } from '../src/errors.js';
-import { EDIT_EVAL_USAGE, EditEvalUsageError, parseEditEvalArgs } from '../src/eval/edits/args.js';
-import { hasErrors, reportJson, reportMarkdown } from '../src/eval/edits/report.js';
-import { runEditEval } from '../src/eval/edits/run.js';
+import { EDIT_EVAL_USAGE, EditEvalUsageError, parseEditEvalArgs } from '../tools/eval/edits/args.js';
+import { hasErrors, reportJson, reportMarkdown } from '../tools/eval/edits/report.js';
+import { runEditEval } from '../tools/eval/edits/run.js';
 import { bundledModelDir } from '../src/models/bundled-model.js';
 
 async function main(): Promise<number> {

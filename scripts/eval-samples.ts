@@ -19,10 +19,10 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Pipeline } from '../src/editing/pipeline.js';
 import { RepriseError } from '../src/errors.js';
-import { markdownReport, buildReport } from '../src/eval/samples/report.js';
-import { parseSampleEvalOptions } from '../src/eval/samples/options.js';
-import { writeSamplePictures } from '../src/eval/samples/pictures.js';
-import { pipelineGenerator, runSampleEval } from '../src/eval/samples/run.js';
+import { markdownReport, buildReport } from '../tools/eval/samples/report.js';
+import { parseSampleEvalOptions } from '../tools/eval/samples/options.js';
+import { writeSamplePictures } from '../tools/eval/samples/pictures.js';
+import { pipelineGenerator, runSampleEval } from '../tools/eval/samples/run.js';
 import { bundledModelDir } from '../src/models/bundled-model.js';
 
 const USAGE =

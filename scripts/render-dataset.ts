@@ -17,7 +17,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { randomScene, renderScene, sceneCaption, SCENE_CAPTION_WORDS, writeSceneTokenizer, type CaptionOptions } from '../src/scenes/index.js';
+import { randomScene, renderScene, sceneCaption, SCENE_CAPTION_WORDS, writeSceneTokenizer, type CaptionOptions } from '../tools/scenes/index.js';
 import { ClipTokenizer } from '../src/tokenizer/clip-tokenizer.js';
 
 const { values } = parseArgs({ options: { out: { type: 'string' }, count: { type: 'string', default: '120000' }, first: { type: 'string', default: '0' } } });

@@ -12,7 +12,7 @@ import { main as invertReconstruct } from '../examples/invert-reconstruct.js';
 import { drawScene, SCENE_PATH } from '../examples/make-scene.js';
 import { main as promptToPrompt } from '../examples/prompt-to-prompt.js';
 import { ClipTokenizer, readImage } from '../src/index.js';
-import { DEFAULT_MODEL_MARKER, DEFAULT_MODEL_WORDS, ensureDefaultModel, isDefaultModel } from '../src/models/default-model.js';
+import { DEFAULT_MODEL_MARKER, DEFAULT_MODEL_WORDS, ensureDefaultModel, isDefaultModel } from '../tools/models/default-model.js';
 import { tempDir } from './helpers.js';
 
 const quiet = (): void => undefined;

@@ -1,12 +1,12 @@
 /**
  * The embedded default model: `models/reprise-scenes/`, a small text-to-image model trained by
- * `training/` on rendered scenes (src/scenes) — coloured shapes on plain or textured backgrounds,
+ * `training/` on rendered scenes (tools/scenes) — coloured shapes on plain or textured backgrounds,
  * 64×64 pixels — shipped in the repository as an ordinary diffusers folder (fp16 safetensors,
  * SD 1.x-style UNet with cross-attention at 16×16 and 8×8 latents, AutoencoderKL with a factor-4
  * latent, CLIP text encoder whose tokenizer has every caption word as one token, SD 1.x DDIM
  * scheduler). The demo, the examples and the evaluation scripts use it when no model is given.
  *
- * It knows the caption vocabulary only (src/scenes/caption-vocab.ts): colours, shapes, sizes,
+ * It knows the caption vocabulary only (tools/scenes/caption-vocab.ts): colours, shapes, sizes,
  * positions and background textures, e.g. "a red circle and a blue square on a yellow background".
  */
 import * as fs from 'node:fs';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { runConformance } from '../../src/conformance/runner.js';
 import { bundledModelDir } from '../../src/models/bundled-model.js';
 import { ClipTokenizer } from '../../src/tokenizer/clip-tokenizer.js';
-import { SCENE_CAPTION_WORDS } from '../../src/scenes/index.js';
+import { SCENE_CAPTION_WORDS } from '../../tools/scenes/index.js';
 import * as path from 'node:path';
 
 describe('the embedded default model (models/reprise-scenes)', () => {

@@ -21,12 +21,12 @@ import {
   writeSamplePictures,
   type SampleRecord,
   type SampleVerdict,
-} from '../../src/eval/samples/index.js';
+} from '../../tools/eval/samples/index.js';
 import { readImage } from '../../src/io/image/read-write.js';
-import { ensureDefaultModel } from '../../src/models/default-model.js';
-import { randomScene } from '../../src/scenes/random-scene.js';
-import { renderScene } from '../../src/scenes/render.js';
-import type { SceneObject, SceneSpec } from '../../src/scenes/spec.js';
+import { ensureDefaultModel } from '../../tools/models/default-model.js';
+import { randomScene } from '../../tools/scenes/random-scene.js';
+import { renderScene } from '../../tools/scenes/render.js';
+import type { SceneObject, SceneSpec } from '../../tools/scenes/spec.js';
 import { repoRoot, tempDir } from '../helpers.js';
 
 /** A two-object scene on a plain background, every object well inside its cell. */

@@ -14,7 +14,7 @@ import {
   shapeScores,
   ssim,
   type SceneSpec,
-} from '../../src/scenes/index.js';
+} from '../../tools/scenes/index.js';
 
 function withData(img: RasterImage, edit: (d: Uint8Array) => void): RasterImage {
   const data = Uint8Array.from(img.data);

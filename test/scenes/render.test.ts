@@ -12,7 +12,7 @@ import {
   sceneCaption,
   sceneSpecSchema,
   type SceneSpec,
-} from '../../src/scenes/index.js';
+} from '../../tools/scenes/index.js';
 
 function count(m: Uint8Array): number {
   return m.reduce((s, v) => s + v, 0);

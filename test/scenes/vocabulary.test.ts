@@ -11,7 +11,7 @@ import {
   positionName,
   textureShade,
   unitShapeMoments,
-} from '../../src/scenes/index.js';
+} from '../../tools/scenes/index.js';
 
 describe('scene vocabulary', () => {
   it('named colours are well separated and each is its own nearest colour', () => {

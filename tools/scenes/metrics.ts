@@ -4,8 +4,8 @@
  *
  * Masks are `width · height` bytes, row-major, non-zero meaning "inside".
  */
-import { RepriseError } from '../errors.js';
-import type { RasterImage } from '../io/image/types.js';
+import { RepriseError } from '../../src/errors.js';
+import type { RasterImage } from '../../src/io/image/types.js';
 import { insidePlacedShape, unitShapeMoments, type PlacedShape } from './geometry.js';
 import { COLOUR_NAMES, SHAPE_NAMES, nearestColour, type ColourName, type Rgb, type ShapeName } from './vocabulary.js';
 

@@ -15,11 +15,11 @@
  * swapped for orange. Only an orange source word (a scene whose objects are all orange, or an
  * orange background) changes its article too.
  */
-import type { AttentionOptions } from '../../editing/options.js';
-import { RepriseError } from '../../errors.js';
+import type { AttentionOptions } from '../../../src/editing/options.js';
+import { RepriseError } from '../../../src/errors.js';
 import { sceneCaption, type SceneSpec } from '../../scenes/spec.js';
 import { COLOUR_NAMES, SHAPE_NAMES, type ColourName, type ShapeName } from '../../scenes/vocabulary.js';
-import { Random } from '../../util/random.js';
+import { Random } from '../../../src/util/random.js';
 
 /** The edit types, in report order. */
 export const EDIT_KINDS = ['colour', 'shape', 'background', 'reweight'] as const;

@@ -5,7 +5,7 @@
  * of that tone is background, not the named colour that happens to lie nearest (black's shade is
  * nearest brown, for example).
  */
-import type { RasterImage } from '../io/image/types.js';
+import type { RasterImage } from '../../src/io/image/types.js';
 import type { SceneBackground } from './spec.js';
 import { COLOUR_NAMES, COLOURS, colourDistance2, textureShade, type ColourName, type Rgb } from './vocabulary.js';
 

@@ -3,9 +3,9 @@
  * `Pipeline.invert`, apply every edit case through `Pipeline.edit`, and measure each result
  * against its known answer. A failing inversion or edit is recorded and the loop goes on.
  */
-import type { Pipeline } from '../../editing/pipeline.js';
-import type { InversionMethod } from '../../inversion/types.js';
-import type { Inversion } from '../../inversion/record.js';
+import type { Pipeline } from '../../../src/editing/pipeline.js';
+import type { InversionMethod } from '../../../src/inversion/types.js';
+import type { Inversion } from '../../../src/inversion/record.js';
 import { psnr } from '../../scenes/metrics.js';
 import { randomScene } from '../../scenes/random-scene.js';
 import { renderScene } from '../../scenes/render.js';

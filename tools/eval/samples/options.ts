@@ -3,7 +3,7 @@
  * strings through {@link parseSampleEvalOptions}, which coerces numbers).
  */
 import { z } from 'zod';
-import { RepriseError } from '../../errors.js';
+import { RepriseError } from '../../../src/errors.js';
 
 /** First scene seed by default: the demo model was trained on seeds below 1,000,000. */
 export const DEFAULT_FIRST_SEED = 1_000_000;

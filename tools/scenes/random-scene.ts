@@ -1,8 +1,8 @@
 /**
  * Random scene specifications, deterministic from a seed (the project's {@link Random}).
  */
-import { RepriseError } from '../errors.js';
-import { Random } from '../util/random.js';
+import { RepriseError } from '../../src/errors.js';
+import { Random } from '../../src/util/random.js';
 import { rasterizeShape } from './geometry.js';
 import type { SceneObject, SceneSpec } from './spec.js';
 import {

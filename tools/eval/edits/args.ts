@@ -4,9 +4,9 @@
  */
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { INVERSION_METHODS } from '../../inversion/options.js';
-import type { InversionMethod } from '../../inversion/types.js';
-import { DEVICES } from '../../runtime/device.js';
+import { INVERSION_METHODS } from '../../../src/inversion/options.js';
+import type { InversionMethod } from '../../../src/inversion/types.js';
+import { DEVICES } from '../../../src/runtime/device.js';
 import { EDIT_KINDS, type EditKind } from './cases.js';
 import { DEFAULT_FIRST_SEED, EVAL_METHODS } from './run.js';
 

@@ -2,8 +2,8 @@
  * The sample-quality loop: random scenes → captions (two variants) → one generated image per
  * caption → a verdict per image ({@link judgeSample}).
  */
-import type { Pipeline } from '../../editing/pipeline.js';
-import type { RasterImage } from '../../io/image/types.js';
+import type { Pipeline } from '../../../src/editing/pipeline.js';
+import type { RasterImage } from '../../../src/io/image/types.js';
 import { randomScene } from '../../scenes/random-scene.js';
 import { renderScene } from '../../scenes/render.js';
 import { sceneCaption, type CaptionOptions, type SceneSpec } from '../../scenes/spec.js';

@@ -13,12 +13,12 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { AttentionMapsResult, EditResult } from '../../editing/pipeline.js';
-import { createRaster } from '../../io/image/raster.js';
-import { heatmapOverlay, imageGrid } from '../../io/image/heatmap.js';
-import { writeImage } from '../../io/image/read-write.js';
-import type { RasterImage } from '../../io/image/types.js';
-import type { ClipTokenizer } from '../../tokenizer/index.js';
+import type { AttentionMapsResult, EditResult } from '../../../src/editing/pipeline.js';
+import { createRaster } from '../../../src/io/image/raster.js';
+import { heatmapOverlay, imageGrid } from '../../../src/io/image/heatmap.js';
+import { writeImage } from '../../../src/io/image/read-write.js';
+import type { RasterImage } from '../../../src/io/image/types.js';
+import type { ClipTokenizer } from '../../../src/tokenizer/index.js';
 import { captionWord, type EditCase, type EditKind } from './cases.js';
 
 /** One method's material for the pictures of a scene. */

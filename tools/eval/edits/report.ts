@@ -2,7 +2,7 @@
  * Aggregates and renders the edit-quality benchmark: means over scenes per method and edit type
  * (with counts), a Markdown report and a JSON form that keeps non-finite numbers.
  */
-import type { InversionMethod } from '../../inversion/types.js';
+import type { InversionMethod } from '../../../src/inversion/types.js';
 import type { EditKind } from './cases.js';
 import type { EditEvalReport, EditRow, InversionRow } from './run.js';
 

@@ -3,8 +3,8 @@
  * masks as ground truth: is the background the caption's colour, and is each object there in its
  * colour, in its 3 × 3 cell (when the caption names positions) and in its shape?
  */
-import { RepriseError } from '../../errors.js';
-import type { RasterImage } from '../../io/image/types.js';
+import { RepriseError } from '../../../src/errors.js';
+import type { RasterImage } from '../../../src/io/image/types.js';
 import { unitShapeMoments } from '../../scenes/geometry.js';
 import { detectShape, maskIoU, psnr } from '../../scenes/metrics.js';
 import { renderScene, type RenderedScene } from '../../scenes/render.js';

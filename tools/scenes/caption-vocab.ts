@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { buildWordVocab, type WordVocabFiles } from '../tokenizer/word-vocab.js';
+import { buildWordVocab, type WordVocabFiles } from '../../src/tokenizer/word-vocab.js';
 import { COLOUR_NAMES, POSITIONS, SHAPE_NAMES, SIZE_NAMES, TEXTURE_ADJECTIVE } from './vocabulary.js';
 
 /**

@@ -2,8 +2,8 @@
  * Scene rasterizer: draws a {@link SceneSpec} into an 8-bit RGB image with anti-aliased edges
  * (supersampling) and crisp per-object visibility masks (pixel-centre tests).
  */
-import { RepriseError } from '../errors.js';
-import type { RasterImage } from '../io/image/types.js';
+import { RepriseError } from '../../src/errors.js';
+import type { RasterImage } from '../../src/io/image/types.js';
 import { insidePlacedShape, rasterizeShape, type PlacedShape } from './geometry.js';
 import { parseSceneSpec, placeObjects, sceneCaption, type CaptionOptions, type SceneBackground, type SceneSpec } from './spec.js';
 import { COLOURS, textureShade, type Rgb } from './vocabulary.js';

@@ -3,7 +3,7 @@
  * image size it is rendered at, plus the zod schema that validates one and its caption.
  */
 import { z } from 'zod';
-import { RepriseError } from '../errors.js';
+import { RepriseError } from '../../src/errors.js';
 import type { PlacedShape } from './geometry.js';
 import {
   COLOUR_NAMES,
@@ -52,7 +52,7 @@ export function parseSceneSpec(spec: unknown): SceneSpec {
   if (res.success) return res.data;
   const issues = res.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
   throw new RepriseError('RUNTIME_INPUT', `Invalid scene spec: ${issues}`, {
-    hint: 'Use the names in src/scenes/vocabulary.ts and positions x, y in [0, 1].',
+    hint: 'Use the names in tools/scenes/vocabulary.ts and positions x, y in [0, 1].',
   });
 }
 

@@ -17,7 +17,7 @@
  *   colour swaps and reweights, the new shape's mask for shape swaps, the union of every object's
  *   after-mask against the union of their masks for a background change.
  */
-import type { RasterImage } from '../../io/image/types.js';
+import type { RasterImage } from '../../../src/io/image/types.js';
 import { colourMask, detectShape, dominantColour, maskIoU, psnr, ssim } from '../../scenes/metrics.js';
 import { placeObjects } from '../../scenes/spec.js';
 import type { ColourName, ShapeName } from '../../scenes/vocabulary.js';

@@ -4,9 +4,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { imageGrid } from '../../io/image/heatmap.js';
-import { writeImage } from '../../io/image/read-write.js';
-import type { RasterImage } from '../../io/image/types.js';
+import { imageGrid } from '../../../src/io/image/heatmap.js';
+import { writeImage } from '../../../src/io/image/read-write.js';
+import type { RasterImage } from '../../../src/io/image/types.js';
 import type { SampleVerdict } from './judge.js';
 import { VARIANT_LABELS } from './report.js';
 import { CAPTION_VARIANTS, type SampleRecord } from './run.js';
