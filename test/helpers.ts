@@ -13,6 +13,17 @@ export const fixturesDir: string | undefined = (() => {
   return fs.existsSync(dir) ? dir : undefined;
 })();
 
+/**
+ * The name of a test that needs a fixture folder: as given when the folder is there, else with the
+ * reason vitest reports it as skipped (`it.skipIf(!present)(fixtureTestName(...), ...)`).
+ */
+export function fixtureTestName(name: string, present: boolean, missing: string): string {
+  return present ? name : `${name} (skipped: ${missing})`;
+}
+
+/** Why a test that needs the reference fixtures was skipped. */
+export const NO_REFERENCE_FIXTURES = 'no reference fixtures; set REPRISE_FIXTURES or place ../shared/fixtures/reference';
+
 const created: string[] = [];
 afterAll(() => {
   for (const dir of created.splice(0)) fs.rmSync(dir, { recursive: true, force: true });

@@ -7,16 +7,11 @@ import { writeSafetensors } from '../../src/io/safetensors.js';
 import { writeRandomComponent } from '../../src/models/random-weights.js';
 import { UnetModel } from '../../src/runtime/load.js';
 import { Random } from '../../src/util/random.js';
-import { fixturesDir, tempDir, tinyUnetSd2 } from '../helpers.js';
+import { fixtureTestName, fixturesDir, NO_REFERENCE_FIXTURES, tempDir, tinyUnetSd2 } from '../helpers.js';
 
 describe('conformance on the shared reference fixtures', () => {
-  it('every component is within tolerance (fp32 ≤ 1e-4, tokenizer identical)', async () => {
-    if (fixturesDir === undefined) {
-      console.warn('SKIPPED: reference fixtures not found (set REPRISE_FIXTURES or place ../shared/fixtures/reference); conformance against them was not run');
-      expect(fixturesDir).toBeUndefined();
-      return;
-    }
-    const results = await runConformance(fixturesDir, { cache: false });
+  it.skipIf(fixturesDir === undefined)(fixtureTestName('every component is within tolerance (fp32 ≤ 1e-4, tokenizer identical)', fixturesDir !== undefined, NO_REFERENCE_FIXTURES), async () => {
+    const results = await runConformance(fixturesDir ?? expect.unreachable(NO_REFERENCE_FIXTURES), { cache: false });
     for (const r of results) console.log(JSON.stringify({ component: r.component, kind: r.kind, ok: r.ok, maxRelError: r.maxRelError, error: r.error }));
     const kinds = results.map((r) => r.kind);
     for (const k of ['unet', 'vae', 'text_encoder', 'tokenizer', 'scheduler'] as const) expect(kinds).toContain(k);

@@ -13,15 +13,13 @@ import {
   runSchedulerFixture,
   type SchedulerFixtureInputs,
 } from '../../src/solvers/index.js';
+import { fixtureTestName, NO_REFERENCE_FIXTURES } from '../helpers.js';
 import { fixtureDir, readSmallSafetensors } from './helpers.js';
 
 const TOLERANCE = 1e-5;
 const present = fs.existsSync(fixtureDir);
 const files = present ? fs.readdirSync(fixtureDir).filter((f) => /^schedulers.*\.json$/.test(f)).sort() : [];
 
-if (!present) {
-  console.warn(`[solvers] reference fixtures not found at ${fixtureDir} (set REPRISE_FIXTURES); scheduler fixture runs are NOT checked, property tests still run`);
-}
 
 function loadInputs(): SchedulerFixtureInputs {
   const tensors = readSmallSafetensors(path.join(fixtureDir, 'scheduler-inputs.safetensors'));
@@ -32,12 +30,8 @@ function loadInputs(): SchedulerFixtureInputs {
 }
 
 describe('scheduler fixtures', () => {
-  it('finds the schedulers*.json files (or says the fixtures are absent)', () => {
-    if (present) expect(files.length).toBeGreaterThan(0);
-    else {
-      console.warn(`[solvers] SKIPPED fixture runs: no fixture folder at ${fixtureDir}`);
-      expect(files).toEqual([]);
-    }
+  it.skipIf(!present)(fixtureTestName('finds the schedulers*.json files (each run of each file is a test below)', present, `${NO_REFERENCE_FIXTURES} (looked in ${fixtureDir})`), () => {
+    expect(files.length).toBeGreaterThan(0);
   });
 
   for (const file of files) {

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compareSchedulerRun, parseSchedulerFixtures, runSchedulerFixture, specForClass, type SchedulerFixtureInputs } from '../../src/solvers/index.js';
+import { fixtureTestName } from '../helpers.js';
 import { readSmallSafetensors, solverFixtureDir } from './helpers.js';
 
 const TOLERANCE = 1e-5;
@@ -22,12 +23,8 @@ function loadInputs(): SchedulerFixtureInputs {
 }
 
 describe('solver fixtures', () => {
-  it('finds the solver fixture files (or says they are absent)', () => {
-    if (present) expect(files.length).toBeGreaterThan(0);
-    else {
-      console.warn(`[solvers] SKIPPED solver fixture runs: no folder at ${solverFixtureDir} (set REPRISE_SOLVER_FIXTURES)`);
-      expect(files).toEqual([]);
-    }
+  it.skipIf(!present)(fixtureTestName('finds the solver fixture files (each run of each file is a test below)', present, `no solver fixtures at ${solverFixtureDir}; set REPRISE_SOLVER_FIXTURES or place ../shared/fixtures/solvers`), () => {
+    expect(files.length).toBeGreaterThan(0);
   });
 
   for (const file of files) {
