@@ -84,8 +84,38 @@ export {
   invertNegativePrompt,
   sampleNegativePrompt,
   negativePromptConditioning,
+  INVERSION_SPECS,
+  inversionMethods,
+  getInversionMethod,
+  findInversionMethod,
+  isInversionMethod,
+  defineInversionMethod,
+  canGenerate,
+  ATTENTION_CONTROLS,
+  optionFacts,
+  rangeText,
+  resolveSpecOptions,
 } from './inversion/index.js';
-export type { BranchConditioning, BranchPrediction, BranchPredict, SamplingPlan, InversionMethod, InversionOptions, ResolvedInversionOptions } from './inversion/index.js';
+export type { BranchConditioning, BranchPrediction, BranchPredict, SamplingPlan, InversionMethod, InversionOptions, ResolvedInversionOptions, InversionDefaults } from './inversion/index.js';
+export type {
+  InversionSpec,
+  AnyInversionSpec,
+  RegisteredInversionSpec,
+  InversionSpecOf,
+  OptionsShapeOf,
+  LatentsOf,
+  OptionSchema,
+  OptionsShape,
+  OptionsSchema,
+  OptionsInputOf,
+  ResolvedOptionsOf,
+  RecordTensor,
+  RecordLayout,
+  GenerationStart,
+  AttentionControlName,
+  OptionProblem,
+  OptionFacts,
+} from './inversion/index.js';
 export { invert, reconstructLatent, sampleBranches, recordPlan } from './inversion/reconstruct.js';
 export type { InversionMeta, PredictorFactory, SamplingOverrides } from './inversion/reconstruct.js';
 export { saveInversion, loadInversion, checkInversion, INVERSION_FORMAT, INVERSION_FORMAT_VERSION } from './inversion/record.js';

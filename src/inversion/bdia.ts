@@ -21,11 +21,22 @@
  * reconstruction error stays at float64 level instead of growing with the model's sensitivity to
  * float32 rounding. The record stores each float64 latent exactly as float32 parts (`splitFloat64`).
  */
+import { z } from 'zod';
 import { ddimMap, ddimMapCoefficients } from '../solvers/index.js';
 import { checkBranches, checkLatent, evaluate, evaluateOne, inversionLevels, modelInput, requireNonZeroLevels, stepOf, type InversionLevels } from './common.js';
-import { resolveMethodOptions } from './options.js';
+import { resolveSpecOptions } from './method-options.js';
+import { ATTENTION_CONTROLS, defineInversionMethod, type OptionsInputOf } from './spec.js';
 import type { BranchPredict, SamplingPlan } from './types.js';
 import type { StepEndHook } from './types.js';
+
+const options = z.strictObject({
+  gamma: z
+    .number({ error: 'must be a number' })
+    .gt(0, { error: 'must lie in (0, 1]' })
+    .lte(1, { error: 'must lie in (0, 1]' })
+    .default(1)
+    .describe('γ of the bi-directional step (editing samples with 0.92–1)'),
+});
 
 /** What BDIA inversion keeps: the last pair of the latent sequence (float64). */
 export interface BdiaLatents {
@@ -35,10 +46,8 @@ export interface BdiaLatents {
   readonly zNMinus1: Float64Array;
 }
 
-/** BDIA options: γ ∈ (0, 1], default 1. */
-export interface BdiaParams {
-  readonly gamma?: number;
-}
+/** BDIA options (range and default: {@link bdiaMethod}'s schema). */
+export type BdiaParams = OptionsInputOf<typeof options.shape>;
 
 /** The coefficients of D(z_i, ·; i→i−1) and D(z_i, ·; i→i+1). */
 function coefficients(levels: InversionLevels, i: number): { back: { a: number; b: number }; fwd: { a: number; b: number } } {
@@ -54,7 +63,7 @@ function coefficients(levels: InversionLevels, i: number): { back: { a: number; 
  * (1 branch): N model calls.
  */
 export async function invertBdia(plan: SamplingPlan, predict: BranchPredict, z0: Float32Array, options: BdiaParams = {}): Promise<BdiaLatents> {
-  const { gamma } = resolveMethodOptions('bdia', options);
+  const { gamma } = resolveSpecOptions(bdiaMethod, options);
   checkLatent(plan, z0, 'z0');
   const levels = inversionLevels(plan);
   requireNonZeroLevels(levels, 'bdia');
@@ -82,7 +91,7 @@ export async function invertBdia(plan: SamplingPlan, predict: BranchPredict, z0:
  * Returns each branch's z_0 rounded to float32 (branch 0 = source).
  */
 export async function sampleBdia(plan: SamplingPlan, latents: BdiaLatents, predict: BranchPredict, branches: number, options: BdiaParams = {}, onStepEnd?: StepEndHook): Promise<Float32Array[]> {
-  const { gamma } = resolveMethodOptions('bdia', options);
+  const { gamma } = resolveSpecOptions(bdiaMethod, options);
   checkLatent(plan, latents.zN, 'z_N', 'f64');
   checkLatent(plan, latents.zNMinus1, 'z_{N−1}', 'f64');
   checkBranches(branches);
@@ -110,3 +119,33 @@ export async function sampleBdia(plan: SamplingPlan, latents: BdiaLatents, predi
   }
   return cur.map(modelInput);
 }
+
+/** BDIA as a registered method. */
+export const bdiaMethod = defineInversionMethod({
+  name: 'bdia',
+  label: 'BDIA',
+  summary: 'DDIM-like; edit with γ ∈ [0.92, 1] (`gamma` of `edit`)',
+  paper: 'Zhang, Lewis & Kleijn, ECCV 2024, [arXiv:2307.10829](https://arxiv.org/abs/2307.10829)',
+  options,
+  exact: true,
+  exactness: 'yes, with deterministic kernels',
+  calls: { invert: '1', sample: '1' },
+  invert: (plan, predict, z0, o) => invertBdia(plan, predict, z0, o),
+  sample: (plan, latents, predict, branches, o, onStepEnd) => sampleBdia(plan, latents, predict, branches, o, onStepEnd),
+  samplingOverrides: ['gamma'],
+  record: { tensors: { zN: { kind: 'latent64' }, zNMinus1: { kind: 'latent64' } } },
+  generate: async ({ plan, predict, start }) => {
+    // z_{N−1} by one plain DDIM step from z_N (BDIA's first sampling step), in float64.
+    const t = plan.timesteps[0] as number;
+    const [pred] = await predict([start], t, 0);
+    const abT = plan.schedule.alphasCumprod[t] as number;
+    const next = plan.timesteps[1];
+    const abNext = next === undefined ? plan.schedule.finalAlphaCumprod : (plan.schedule.alphasCumprod[next] as number);
+    const zNMinus1 = Float64Array.from(ddimMap(Float64Array.from(start), pred?.eps as Float32Array, abT, abNext));
+    return { zN: Float64Array.from(start), zNMinus1 };
+  },
+  conditioning: 'standard',
+  solvers: 'own',
+  attention: ATTENTION_CONTROLS,
+  guidance: { invert: 1, edit: 7.5 },
+});

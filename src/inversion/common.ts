@@ -9,7 +9,7 @@
  */
 import { RepriseError } from '../errors.js';
 import { alphaBarAt } from '../solvers/index.js';
-import type { BranchPrediction, BranchPredict, InversionMethod, SamplingPlan } from './types.js';
+import type { BranchPrediction, BranchPredict, SamplingPlan } from './types.js';
 
 /** The plan's levels in inversion order. */
 export interface InversionLevels {
@@ -49,7 +49,7 @@ export function stepOf(levels: InversionLevels, i: number): number {
 }
 
 /** Throws CONFIG_INVALID when a level the method divides by is ā = 0 (zero terminal SNR). */
-export function requireNonZeroLevels(levels: InversionLevels, method: InversionMethod): void {
+export function requireNonZeroLevels(levels: InversionLevels, method: string): void {
   const zero = levels.alphaBars.findIndex((a) => !(a > 0));
   if (zero >= 0) {
     throw new RepriseError('CONFIG_INVALID', `${method} inversion divides by √ā, but ā(${levels.timesteps[zero]}) = ${levels.alphaBars[zero]}`, {

@@ -20,13 +20,17 @@
  * with LCM (latent consistency) models in 4–15 steps, the setting InfEdit was designed for (an
  * LCM UNet needs its guidance embedding: `unetBranchPredictor(…, { timestepCond })`).
  */
+import { z } from 'zod';
 import { RepriseError } from '../errors.js';
 import { alphaBarAt } from '../solvers/index.js';
 import { Random } from '../util/random.js';
 import { checkBranches, checkLatent, evaluate, inversionLevels, requireNonZeroLevels } from './common.js';
-import { resolveMethodOptions } from './options.js';
+import { resolveSpecOptions, seedOption } from './method-options.js';
+import { ATTENTION_CONTROLS, defineInversionMethod, type OptionsInputOf } from './spec.js';
 import type { BranchPredict, SamplingPlan } from './types.js';
 import type { StepEndHook } from './types.js';
+
+const options = z.strictObject({ seed: seedOption('seed of the shared noise') });
 
 /** What DDCM keeps: the source latent and the seed of the shared noise. */
 export interface DdcmLatents {
@@ -34,10 +38,8 @@ export interface DdcmLatents {
   readonly seed: number;
 }
 
-/** DDCM options: the seed of the shared noise, default 0. */
-export interface DdcmParams {
-  readonly seed?: number;
-}
+/** DDCM options (range and default: {@link ddcmMethod}'s schema). */
+export type DdcmParams = OptionsInputOf<typeof options.shape>;
 
 /** √ā z0 + √(1−ā) n (float64, one rounding). */
 function noised(z0: Float32Array, alphaBar: number, noise: Float64Array): Float32Array {
@@ -59,7 +61,7 @@ function normals(rng: Random, n: number): Float64Array {
  * common shape of the inversion functions and not called.
  */
 export async function invertDdcm(plan: SamplingPlan, _predict: BranchPredict, z0: Float32Array, options: DdcmParams = {}): Promise<DdcmLatents> {
-  const { seed } = resolveMethodOptions('ddcm', options);
+  const { seed } = resolveSpecOptions(ddcmMethod, options);
   checkLatent(plan, z0, 'z0');
   requireNonZeroLevels(inversionLevels(plan), 'ddcm');
   return { z0: z0.slice(), seed };
@@ -70,7 +72,7 @@ export async function invertDdcm(plan: SamplingPlan, _predict: BranchPredict, z0
  * branch's x̂0 after the last step; branch 0 is z0 exactly.
  */
 export async function sampleDdcm(plan: SamplingPlan, latents: DdcmLatents, predict: BranchPredict, branches: number, options: DdcmParams = {}, onStepEnd?: StepEndHook): Promise<Float32Array[]> {
-  const { seed } = resolveMethodOptions('ddcm', { seed: options.seed ?? latents.seed });
+  const { seed } = resolveSpecOptions(ddcmMethod, { seed: options.seed ?? latents.seed });
   const { z0 } = latents;
   checkLatent(plan, z0, 'z0');
   checkBranches(branches);
@@ -103,3 +105,30 @@ export async function sampleDdcm(plan: SamplingPlan, latents: DdcmLatents, predi
   }
   throw new RepriseError('RUNTIME_INPUT', 'DDCM sampling needs at least one step', { hint: 'Use a plan with one or more timesteps.' });
 }
+
+/** DDCM as a registered method. */
+export const ddcmMethod = defineInversionMethod({
+  name: 'ddcm',
+  label: 'DDCM',
+  summary: '"virtual inversion": built for LCM models in 4–15 steps; works with any ε-model',
+  paper: 'Xu et al. (InfEdit), CVPR 2024, [arXiv:2312.04965](https://arxiv.org/abs/2312.04965)',
+  options,
+  exact: true,
+  exactness: 'yes (the source branch returns z0)',
+  calls: { invert: '0 — no inversion pass', sample: '1' },
+  invert: (plan, predict, z0, o) => invertDdcm(plan, predict, z0, o),
+  sample: (plan, latents, predict, branches, _o, onStepEnd) => sampleDdcm(plan, latents, predict, branches, { seed: latents.seed }, onStepEnd),
+  record: {
+    tensors: {},
+    restore: ({ z0, options: o }) => ({ z0: z0.slice(), seed: o.seed }),
+    check: (l, { z0, options: o }) => {
+      if (l.seed !== o.seed) return `DDCM latents seed ${l.seed} differs from options.seed ${o.seed}`;
+      if (l.z0.length !== z0.length || l.z0.some((v, i) => !Object.is(v, z0[i]))) return "DDCM latents.z0 differs from the record's z0";
+      return undefined;
+    },
+  },
+  conditioning: 'standard',
+  solvers: 'own',
+  attention: ATTENTION_CONTROLS,
+  guidance: { invert: 1, edit: 2 },
+});

@@ -12,11 +12,16 @@
  * Sampling: z_{i−1} = D(z_i, ε(z_i, τ_i); ā_i → ā_{i−1}) for i = N … 1. The model's ε is the
  * predictor's (already guided and converted from the prediction type at timestep τ_i).
  */
+import { z } from 'zod';
 import { ddimMap } from '../solvers/index.js';
 import { checkBranches, checkLatent, evaluate, evaluateOne, inversionLevels, replicate, requireNonZeroLevels, stepOf } from './common.js';
-import { resolveMethodOptions } from './options.js';
+import { resolveSpecOptions } from './method-options.js';
+import { ATTENTION_CONTROLS, defineInversionMethod, type OptionsInputOf } from './spec.js';
 import type { BranchPredict, SamplingPlan } from './types.js';
 import type { StepEndHook } from './types.js';
+
+/** DDIM inversion takes no options. */
+const options = z.strictObject({});
 
 /** What DDIM inversion keeps: the noisiest latent z_N. */
 export interface DdimLatents {
@@ -24,14 +29,14 @@ export interface DdimLatents {
 }
 
 /** DDIM inversion takes no options. */
-export type DdimParams = Record<string, never>;
+export type DdimParams = OptionsInputOf<typeof options.shape>;
 
 /**
  * Inverts z0 to z_N with the source conditioning baked into `predict` (1 branch).
  * @throws RepriseError (RUNTIME_INPUT) for a latent of the wrong size
  */
 export async function invertDdim(plan: SamplingPlan, predict: BranchPredict, z0: Float32Array, options: DdimParams = {}): Promise<DdimLatents> {
-  resolveMethodOptions('ddim', options);
+  resolveSpecOptions(ddimMethod, options);
   checkLatent(plan, z0, 'z0');
   const levels = inversionLevels(plan);
   requireNonZeroLevels(levels, 'ddim');
@@ -49,7 +54,7 @@ export async function invertDdim(plan: SamplingPlan, predict: BranchPredict, z0:
  * decides each branch's conditioning. Returns each branch's final latent (branch 0 = source).
  */
 export async function sampleDdim(plan: SamplingPlan, latents: DdimLatents, predict: BranchPredict, branches: number, options: DdimParams = {}, onStepEnd?: StepEndHook): Promise<Float32Array[]> {
-  resolveMethodOptions('ddim', options);
+  resolveSpecOptions(ddimMethod, options);
   checkLatent(plan, latents.zT, 'z_T');
   checkBranches(branches);
   const levels = inversionLevels(plan);
@@ -65,3 +70,23 @@ export async function sampleDdim(plan: SamplingPlan, latents: DdimLatents, predi
   }
   return zs;
 }
+
+/** DDIM inversion as a registered method. */
+export const ddimMethod = defineInversionMethod({
+  name: 'ddim',
+  label: 'DDIM',
+  summary: 'the inexact baseline; editability poor: the reconstruction drifts, so edits drift too',
+  paper: 'Song et al. 2021, [arXiv:2010.02502](https://arxiv.org/abs/2010.02502)',
+  options,
+  exact: false,
+  exactness: 'no — the baseline',
+  calls: { invert: '1', sample: '1' },
+  invert: (plan, predict, z0) => invertDdim(plan, predict, z0),
+  sample: (plan, latents, predict, branches, _o, onStepEnd) => sampleDdim(plan, latents, predict, branches, {}, onStepEnd),
+  record: { tensors: { zT: { kind: 'latent' } } },
+  generate: async ({ start }) => ({ zT: start }),
+  conditioning: 'standard',
+  solvers: 'any',
+  attention: ATTENTION_CONTROLS,
+  guidance: { invert: 1, edit: 7.5 },
+});

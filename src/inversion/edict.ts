@@ -18,11 +18,22 @@
  * float64 rounding only (with float32 state the reconstruction error reached ≈1e-5…1e-4 on test
  * UNets). The record stores each float64 latent exactly as float32 parts (`splitFloat64`).
  */
+import { z } from 'zod';
 import { ddimMapCoefficients } from '../solvers/index.js';
 import { checkBranches, checkLatent, evaluate, evaluateOne, inversionLevels, modelInput, requireNonZeroLevels, stepOf } from './common.js';
-import { resolveMethodOptions } from './options.js';
+import { resolveSpecOptions } from './method-options.js';
+import { ATTENTION_CONTROLS, defineInversionMethod, type OptionsInputOf } from './spec.js';
 import type { BranchPredict, SamplingPlan } from './types.js';
 import type { StepEndHook } from './types.js';
+
+const options = z.strictObject({
+  p: z
+    .number({ error: 'must be a number' })
+    .gt(0, { error: 'must lie in the open interval (0, 1)' })
+    .lt(1, { error: 'must lie in the open interval (0, 1)' })
+    .default(0.93)
+    .describe('mixing weight of the coupled sequences'),
+});
 
 /** What EDICT inversion keeps: both coupled latents at the noisiest timestep (float64). */
 export interface EdictLatents {
@@ -30,10 +41,8 @@ export interface EdictLatents {
   readonly y: Float64Array;
 }
 
-/** EDICT options: mixing p ∈ (0, 1), default 0.93. */
-export interface EdictParams {
-  readonly p?: number;
-}
+/** EDICT options (range and default: {@link edictMethod}'s schema). */
+export type EdictParams = OptionsInputOf<typeof options.shape>;
 
 /** out = (u − c v)/d. */
 function affine(u: Float64Array, v: Float32Array | Float64Array, c: number, d: number): Float64Array {
@@ -54,7 +63,7 @@ function combine(a: number, u: Float64Array, b: number, v: Float32Array | Float6
  * 2N model calls.
  */
 export async function invertEdict(plan: SamplingPlan, predict: BranchPredict, z0: Float32Array, options: EdictParams = {}): Promise<EdictLatents> {
-  const { p } = resolveMethodOptions('edict', options);
+  const { p } = resolveSpecOptions(edictMethod, options);
   checkLatent(plan, z0, 'z0');
   const levels = inversionLevels(plan);
   requireNonZeroLevels(levels, 'edict');
@@ -78,7 +87,7 @@ export async function invertEdict(plan: SamplingPlan, predict: BranchPredict, z0
  * branch's final x rounded to float32 (branch 0 = source).
  */
 export async function sampleEdict(plan: SamplingPlan, latents: EdictLatents, predict: BranchPredict, branches: number, options: EdictParams = {}, onStepEnd?: StepEndHook): Promise<Float32Array[]> {
-  const { p } = resolveMethodOptions('edict', options);
+  const { p } = resolveSpecOptions(edictMethod, options);
   checkLatent(plan, latents.x, 'x_T', 'f64');
   checkLatent(plan, latents.y, 'y_T', 'f64');
   checkBranches(branches);
@@ -101,3 +110,26 @@ export async function sampleEdict(plan: SamplingPlan, latents: EdictLatents, pre
   }
   return xs.map(modelInput);
 }
+
+/** EDICT as a registered method. */
+export const edictMethod = defineInversionMethod({
+  name: 'edict',
+  label: 'EDICT',
+  summary: 'good, at twice the cost',
+  paper: 'Wallace, Gokul & Naik, CVPR 2023, [arXiv:2211.12446](https://arxiv.org/abs/2211.12446)',
+  options,
+  exact: true,
+  exactness: 'yes, with deterministic kernels',
+  calls: { invert: '2', sample: '2' },
+  invert: (plan, predict, z0, o) => invertEdict(plan, predict, z0, o),
+  sample: (plan, latents, predict, branches, o, onStepEnd) => sampleEdict(plan, latents, predict, branches, o, onStepEnd),
+  record: { tensors: { x: { kind: 'latent64' }, y: { kind: 'latent64' } } },
+  generate: async ({ start }) => {
+    const x = Float64Array.from(start);
+    return { x, y: x.slice() };
+  },
+  conditioning: 'standard',
+  solvers: 'own',
+  attention: ATTENTION_CONTROLS,
+  guidance: { invert: 1, edit: 7.5 },
+});

@@ -18,14 +18,32 @@
  * zeroes it, inbarhub/DDPM_inversion#13). Sampling/editing: x_{t'} = μ_t(x_t; branch
  * conditioning) + η σ_t z_t, from x_{t_skip} (x_T when skip = 0).
  */
+import { z } from 'zod';
 import { alphaBarAt, efDdpmPosterior, posteriorStep, solvePosteriorNoise } from '../solvers/index.js';
 import type { PosteriorMean } from '../solvers/index.js';
 import { RepriseError } from '../errors.js';
 import { Random } from '../util/random.js';
 import { checkBranches, checkLatent, evaluate, evaluateOne, replicate } from './common.js';
-import { resolveMethodOptions } from './options.js';
+import { resolveSpecOptions, seedOption } from './method-options.js';
+import { ATTENTION_CONTROLS, defineInversionMethod, type OptionsInputOf } from './spec.js';
 import type { BranchPrediction, BranchPredict, SamplingPlan } from './types.js';
 import type { StepEndHook } from './types.js';
+
+const options = z.strictObject({
+  eta: z
+    .number({ error: 'must be a number' })
+    .gt(0, { error: 'must lie in (0, 1] (η = 0 encodes nothing: use DDIM)' })
+    .lte(1, { error: 'must lie in (0, 1]' })
+    .default(1)
+    .describe('η, the scale of the DDPM posterior noise the noise maps encode'),
+  skip: z
+    .number({ error: 'must be a number' })
+    .int({ error: 'must be an integer' })
+    .min(0, { error: 'must be ≥ 0' })
+    .default(0)
+    .describe('the first sampling step edited, < steps (the reference edits with 36 of 100, 12 with prompt-to-prompt)'),
+  seed: seedOption('seed of the x_t draws'),
+});
 
 /** What EF-DDPM inversion keeps. */
 export interface EfDdpmLatents {
@@ -35,12 +53,8 @@ export interface EfDdpmLatents {
   readonly noiseMaps: readonly Float32Array[];
 }
 
-/** EF-DDPM options (see `options.ts` for ranges and defaults). */
-export interface EfDdpmParams {
-  readonly eta?: number;
-  readonly skip?: number;
-  readonly seed?: number;
-}
+/** EF-DDPM options (ranges and defaults: {@link efDdpmMethod}'s schema). */
+export type EfDdpmParams = OptionsInputOf<typeof options.shape>;
 
 /**
  * ā_t and ā_{t'} of sampling step k. A last step at t = 0 (linspace/trailing spacings) goes to
@@ -82,7 +96,7 @@ function drawXt(z0: Float32Array, alphaBar: number, seed: number, k: number): Fl
  */
 export async function invertEfDdpm(plan: SamplingPlan, predict: BranchPredict, z0: Float32Array, options: EfDdpmParams = {}): Promise<EfDdpmLatents> {
   const n = plan.timesteps.length;
-  const o = resolveMethodOptions('ef-ddpm', options, { steps: n });
+  const o = resolveSpecOptions(efDdpmMethod, options, { steps: n });
   checkLatent(plan, z0, 'z0');
   const targets: Float32Array[] = [];
   for (let k = o.skip; k < n; k++) targets.push(drawXt(z0, efDdpmLevels(plan, k).alphaBar, o.seed, k));
@@ -108,7 +122,7 @@ export async function invertEfDdpm(plan: SamplingPlan, predict: BranchPredict, z
  */
 export async function sampleEfDdpm(plan: SamplingPlan, latents: EfDdpmLatents, predict: BranchPredict, branches: number, options: Pick<EfDdpmParams, 'eta'> = {}, onStepEnd?: StepEndHook): Promise<Float32Array[]> {
   const n = plan.timesteps.length;
-  const o = resolveMethodOptions('ef-ddpm', { eta: options.eta });
+  const o = resolveSpecOptions(efDdpmMethod, { eta: options.eta });
   checkLatent(plan, latents.xStart, 'x at the first sampled step');
   checkBranches(branches);
   const skip = n - latents.noiseMaps.length;
@@ -129,3 +143,29 @@ export async function sampleEfDdpm(plan: SamplingPlan, latents: EfDdpmLatents, p
   return xs;
 }
 
+
+/** EF-DDPM inversion as a registered method. */
+export const efDdpmMethod = defineInversionMethod({
+  name: 'ef-ddpm',
+  label: 'EF-DDPM',
+  summary: 'the best studied: DDPM noise maps keep structure; the reference pairs it with prompt-to-prompt',
+  paper: 'Huberman-Spiegelglas, Kulikov & Michaeli, CVPR 2024, [arXiv:2304.06140](https://arxiv.org/abs/2304.06140)',
+  options,
+  checkOptions: (o, { steps }) => (o.skip >= steps ? { key: 'skip', message: `"skip" = ${o.skip} must be smaller than the number of steps (${steps})` } : undefined),
+  exact: true,
+  exactness: 'yes, by construction',
+  calls: { invert: '1', sample: '1' },
+  invert: (plan, predict, z0, o) => invertEfDdpm(plan, predict, z0, o),
+  sample: (plan, latents, predict, branches, o, onStepEnd) => sampleEfDdpm(plan, latents, predict, branches, { eta: o.eta }, onStepEnd),
+  record: {
+    tensors: {
+      xStart: { kind: 'latent' },
+      noiseMaps: { kind: 'stack', count: (o, steps) => steps - o.skip, shape: '[N − skip, C, H, W]' },
+    },
+  },
+  generate: async ({ plan, start, rng }) => ({ xStart: start, noiseMaps: Array.from({ length: plan.timesteps.length }, () => rng.normals(start.length)) }),
+  conditioning: 'standard',
+  solvers: 'own',
+  attention: ATTENTION_CONTROLS,
+  guidance: { invert: 3.5, edit: 9 },
+});

@@ -13,8 +13,10 @@
  * ({@link negativePromptConditioning}). For the source branch uncond = cond, so its ε̂ is ε(z, t; c_src)
  * for every w and reconstruction does not depend on w. Inexact like DDIM inversion.
  */
-import { invertDdim, sampleDdim, type DdimLatents, type DdimParams } from './ddim.js';
-import { resolveMethodOptions } from './options.js';
+import { z } from 'zod';
+import { invertDdim, sampleDdim, type DdimLatents } from './ddim.js';
+import { resolveSpecOptions } from './method-options.js';
+import { ATTENTION_CONTROLS, defineInversionMethod, type OptionsInputOf } from './spec.js';
 import type { BranchConditioning, BranchPredict, SamplingPlan } from './types.js';
 import type { StepEndHook } from './types.js';
 
@@ -22,7 +24,10 @@ import type { StepEndHook } from './types.js';
 export type NegativePromptLatents = DdimLatents;
 
 /** Negative-prompt inversion takes no options. */
-export type NegativePromptParams = DdimParams;
+const options = z.strictObject({});
+
+/** Negative-prompt inversion takes no options. */
+export type NegativePromptParams = OptionsInputOf<typeof options.shape>;
 
 /**
  * The conditioning of one branch when sampling a negative-prompt inversion: the branch's own
@@ -39,7 +44,7 @@ export function negativePromptConditioning(sourceCond: Float32Array, cond: Float
  * uncond = cond — equivalent).
  */
 export async function invertNegativePrompt(plan: SamplingPlan, predict: BranchPredict, z0: Float32Array, options: NegativePromptParams = {}): Promise<NegativePromptLatents> {
-  resolveMethodOptions('negative-prompt', options);
+  resolveSpecOptions(negativePromptMethod, options);
   return invertDdim(plan, predict, z0);
 }
 
@@ -55,6 +60,25 @@ export async function sampleNegativePrompt(
   options: NegativePromptParams = {},
   onStepEnd?: StepEndHook,
 ): Promise<Float32Array[]> {
-  resolveMethodOptions('negative-prompt', options);
+  resolveSpecOptions(negativePromptMethod, options);
   return sampleDdim(plan, latents, predict, branches, {}, onStepEnd);
 }
+
+/** Negative-prompt inversion as a registered method. */
+export const negativePromptMethod = defineInversionMethod({
+  name: 'negative-prompt',
+  label: 'Negative-prompt inversion',
+  summary: "fast stand-in for null-text inversion: when editing, the source prompt's embedding replaces the unconditional one",
+  paper: 'Miyake et al. 2023, [arXiv:2305.16807](https://arxiv.org/abs/2305.16807)',
+  options,
+  exact: false,
+  exactness: 'no (DDIM inversion)',
+  calls: { invert: '1', sample: '1' },
+  invert: (plan, predict, z0) => invertNegativePrompt(plan, predict, z0),
+  sample: (plan, latents, predict, branches, _o, onStepEnd) => sampleNegativePrompt(plan, latents, predict, branches, {}, onStepEnd),
+  record: { tensors: { zT: { kind: 'latent' } } },
+  conditioning: 'source-as-uncond',
+  solvers: 'any',
+  attention: ATTENTION_CONTROLS,
+  guidance: { invert: 1, edit: 7.5 },
+});

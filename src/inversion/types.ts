@@ -42,8 +42,8 @@ export interface SamplingPlan {
   readonly latentShape: readonly [number, number, number];
 }
 
-/** Names of the inversion methods. */
-export type InversionMethod = 'ddim' | 'ef-ddpm' | 'bdia' | 'edict' | 'ddcm' | 'negative-prompt';
+/** Names of the inversion methods (the registry's). */
+export type { InversionMethod } from './registry.js';
 
 /**
  * Called by a sampler after every step with the branches' new latents (branch 0 = source); it
