@@ -95,8 +95,14 @@ export {
   optionFacts,
   rangeText,
   resolveSpecOptions,
+  ddimMethod,
+  efDdpmMethod,
+  bdiaMethod,
+  edictMethod,
+  ddcmMethod,
+  negativePromptMethod,
 } from './inversion/index.js';
-export type { BranchConditioning, BranchPrediction, BranchPredict, SamplingPlan, InversionMethod, InversionOptions, ResolvedInversionOptions, InversionDefaults } from './inversion/index.js';
+export type { BranchConditioning, BranchPrediction, BranchPredict, SamplingPlan, InversionMethod, InversionOptions, ResolvedInversionOptions, InversionDefaults, MethodOptionsShape, KebabToCamel } from './inversion/index.js';
 export type {
   InversionSpec,
   AnyInversionSpec,

@@ -7,7 +7,7 @@ export type { BranchConditioning, BranchPrediction, BranchPredict, SamplingPlan,
 export { unetBranchPredictor, stackBranches, guideBranches } from './predictor.js';
 export { samplingPlanFromConfig, planSchedulerClass, planSchedulerConfig, scheduleDifference } from './plan.js';
 export { INVERSION_METHODS, INVERSION_DEFAULTS, inversionOptionsSchema, resolveInversionOptions, resolveMethodOptions } from './options.js';
-export type { InversionOptions, ResolvedInversionOptions, InversionDefaults } from './options.js';
+export type { InversionOptions, ResolvedInversionOptions, InversionDefaults, MethodOptionsShape, KebabToCamel } from './options.js';
 export { INVERSION_SPECS, inversionMethods, getInversionMethod, findInversionMethod, isInversionMethod, methodChoices } from './registry.js';
 export type { RegisteredInversionSpec, InversionSpecOf, OptionsShapeOf, LatentsOf } from './registry.js';
 export { ATTENTION_CONTROLS, canGenerate, defineInversionMethod } from './spec.js';

@@ -12,19 +12,21 @@ import { getInversionMethod, INVERSION_METHODS, INVERSION_SPECS, inversionMethod
 
 export { INVERSION_METHODS } from './registry.js';
 
-type ShapeOf<N extends InversionMethod> = OptionsShapeOf<InversionSpecOf<N>>;
+/** The options shape of registered method `N`. */
+export type MethodOptionsShape<N extends InversionMethod> = OptionsShapeOf<InversionSpecOf<N>>;
 
 /** Options of one inversion (what callers write; omitted fields take their defaults). */
-export type InversionOptions = { [N in InversionMethod]: { readonly method: N } & OptionsInputOf<ShapeOf<N>> }[InversionMethod];
+export type InversionOptions = { [N in InversionMethod]: { readonly method: N } & OptionsInputOf<MethodOptionsShape<N>> }[InversionMethod];
 
 /** Options with every default filled in (what a record stores). */
-export type ResolvedInversionOptions = { [N in InversionMethod]: { readonly method: N } & ResolvedOptionsOf<ShapeOf<N>> }[InversionMethod];
+export type ResolvedInversionOptions = { [N in InversionMethod]: { readonly method: N } & ResolvedOptionsOf<MethodOptionsShape<N>> }[InversionMethod];
 
-type Camel<S extends string> = S extends `${infer A}-${infer B}` ? `${A}${Capitalize<Camel<B>>}` : S;
+/** `kebab-case` to `camelCase`, at the type level (`ef-ddpm` → `efDdpm`). */
+export type KebabToCamel<S extends string> = S extends `${infer A}-${infer B}` ? `${A}${Capitalize<KebabToCamel<B>>}` : S;
 
 /** Defaults of every option, by method (camelCase name; methods without options are absent). */
 export type InversionDefaults = {
-  readonly [N in InversionMethod as keyof ShapeOf<N> extends never ? never : Camel<N>]: ResolvedOptionsOf<ShapeOf<N>>;
+  readonly [N in InversionMethod as keyof MethodOptionsShape<N> extends never ? never : KebabToCamel<N>]: ResolvedOptionsOf<MethodOptionsShape<N>>;
 };
 
 const camel = (name: string): string => name.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
