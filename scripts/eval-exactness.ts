@@ -39,7 +39,7 @@ import { SD1_SCHEDULER_CONFIG } from '../src/models/random-model.js';
 import type { ModelDType } from '../src/models/build-options.js';
 import { resolveDevice, type Device } from '../src/runtime/device.js';
 
-/** The SD 1.x scheduler (DESIGN §3, fixture README), read as DDIM. */
+/** The SD 1.x scheduler (docs/design.md §3, fixture README), read as DDIM. */
 export const SD1_DDIM_SCHEDULER = SD1_SCHEDULER_CONFIG;
 
 const PROMPT = 'a photograph of a cat sitting on a wooden bench';

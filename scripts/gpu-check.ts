@@ -27,7 +27,7 @@ const HELP = `Usage: npm run gpu:check -- [--device cuda|cpu] [--quick] [--out D
 
 Runs doctor, conformance (fp32, fp16), eval:exactness (fp32, fp16, deterministic), the demo's
 checks and the SD 1.5 benchmarks on one device, each stage isolated with its own time budget,
-and prints a table next to the DESIGN §8 reference numbers. --quick: fewer steps and runs.
+and prints a table next to the docs/design.md §8 reference numbers. --quick: fewer steps and runs.
 Defaults: --device cuda, --budget 540, --out $OUT or gpu-check-output.`;
 
 function gpuInfo(): string | undefined {

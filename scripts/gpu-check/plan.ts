@@ -4,7 +4,7 @@
  * one stage, `summary.ts` turns the results into the table.
  *
  * Order is by value: the first stages measure what the issue needs most (the runtime works, the
- * DESIGN §8 timings, exactness), so a run cut short by the global budget still answers those.
+ * docs/design.md §8 timings, exactness), so a run cut short by the global budget still answers those.
  */
 
 /** Devices the check runs on (cpu: a rehearsal of the same stages). */

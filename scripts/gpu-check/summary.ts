@@ -1,6 +1,6 @@
 /**
  * Turns stage results into the GPU check's short table: one row per measured quantity, next to
- * the DESIGN §8 reference numbers (H100, upper bounds for an H200) where there is one, with a
+ * the docs/design.md §8 reference numbers (H100, upper bounds for an H200) where there is one, with a
  * verdict only when the run is comparable (cuda, SD 1.5 size, fp16).
  */
 import { ANCHORS_H100_MS, TARGET_GPU_MEMORY_BATCH4_MIB } from '../../src/bench/sd15.js';
@@ -18,7 +18,7 @@ export interface SummaryRow {
   readonly verdict: Verdict;
 }
 
-/** Upper bounds (ms) of DESIGN §8 for bench lines; `diffusers` is the eager PyTorch figure where one exists. */
+/** Upper bounds (ms) of docs/design.md §8 for bench lines; `diffusers` is the eager PyTorch figure where one exists. */
 const BENCH_REFERENCE: Readonly<Record<string, { readonly ms: number; readonly label: string }>> = {
   unet_batch1: { ms: ANCHORS_H100_MS.unetBatch1Fused, label: 'ORT fused fp16, H100' },
   unet_batch2: { ms: ANCHORS_H100_MS.targetUnetBatch2, label: 'target (ORT fused fp16, H100)' },
@@ -148,7 +148,7 @@ export function summaryRows(results: readonly StageResult[]): SummaryRow[] {
 
 /** Fixed-width text table. */
 export function formatTable(rows: readonly SummaryRow[]): string {
-  const head: SummaryRow = { stage: 'stage', what: 'what', measured: 'measured', reference: 'reference (DESIGN §8)', verdict: 'n/a' };
+  const head: SummaryRow = { stage: 'stage', what: 'what', measured: 'measured', reference: 'reference (docs/design.md §8)', verdict: 'n/a' };
   const cells = [head, ...rows].map((r, i) => [r.stage, r.what, r.measured, r.reference, i === 0 ? 'verdict' : r.verdict]);
   const widths = [0, 1, 2, 3, 4].map((c) => Math.min(c === 2 ? 70 : 44, Math.max(...cells.map((row) => (row[c] as string).length))));
   return cells.map((row) => row.map((v, c) => (c === 4 ? v : v.padEnd(widths[c] as number))).join('  ').trimEnd()).join('\n');

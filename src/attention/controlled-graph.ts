@@ -135,7 +135,7 @@ class ControlHooks implements AttentionControl {
   }
 
   /**
-   * Fused form (DESIGN §5): (M_src·Mapper ⊙ a)·V = M_src·(Mapper·diag(a)·V), so a target's
+   * Fused form (docs/design.md §5): (M_src·Mapper ⊙ a)·V = M_src·(Mapper·diag(a)·V), so a target's
    * cross-attention output is Attn(Q_src, K_src, Mapper·(src ⊙ V_e)) + Attn(Q_e, K_e, self ⊙ V_e),
    * and self-replacement is s·Attn(Q_src, K_src, V_e) + (1 − s)·Attn(Q_e, K_e, V_e).
    */

@@ -43,7 +43,7 @@ export const SD15_TEXT_ENCODER = {
   pad_token_id: 1,
 };
 
-/** DESIGN §8 anchors (H100, SD 1.5, fp16, 64×64 latents), milliseconds. */
+/** docs/design.md §8 anchors (H100, SD 1.5, fp16, 64×64 latents), milliseconds. */
 export const ANCHORS_H100_MS = {
   unetBatch1Fused: 9.3,
   unetBatch2Fused: 11.7,
@@ -59,5 +59,5 @@ export const ANCHORS_H100_MS = {
   targetEditEndToEnd: 1300,
 } as const;
 
-/** DESIGN §8 target for GPU memory while the UNet runs at batch 4, MiB (8 GB). */
+/** docs/design.md §8 target for GPU memory while the UNet runs at batch 4, MiB (8 GB). */
 export const TARGET_GPU_MEMORY_BATCH4_MIB = 8192;

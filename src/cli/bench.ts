@@ -1,4 +1,4 @@
-/** `reprise bench`: model-level timings (and GPU memory) as JSON, with ratios to the DESIGN §8 anchors. */
+/** `reprise bench`: model-level timings (and GPU memory) as JSON, with ratios to the docs/design.md §8 anchors. */
 import * as os from 'node:os';
 import { parseArgs } from 'node:util';
 import { benchEndToEnd } from '../bench/e2e.js';
@@ -15,7 +15,7 @@ UNet at batch 1, 2, 4; the attention-controlled UNet at batch 4 and 6; VAE encod
 the text encoder at batch 2; an end-to-end EF-DDPM inversion + prompt-to-prompt edit
 (--steps each, default 50) at 512² with images/minute. Prints one JSON object per line with --json (median of N runs, wall
 clock around each onnxruntime run, host↔device copies included), and ratios to the H100 anchors
-of DESIGN §8 (ratio < 1 = faster than the anchor). Defaults: cuda → fp16 fused; cpu → fp32.
+of docs/design.md §8 (ratio < 1 = faster than the anchor). Defaults: cuda → fp16 fused; cpu → fp32.
 --deterministic sets onnxruntime's deterministic compute (to measure what it costs).
 
 \`reprise bench batch --queue URL ...\` times batch items: local runner vs queue workers (see its --help).

@@ -1,6 +1,6 @@
 /**
  * Options of the public editing API (zod-validated; defaults from the reference
- * implementations, DESIGN §4). Everything from outside — code, CLI flags, job files — goes
+ * implementations, docs/design.md §4). Everything from outside — code, CLI flags, job files — goes
  * through these schemas.
  */
 import { z } from 'zod';

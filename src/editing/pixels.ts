@@ -1,5 +1,5 @@
 /**
- * Image ↔ latent with the pixel residual that makes reconstruction bit-identical (DESIGN §4):
+ * Image ↔ latent with the pixel residual that makes reconstruction bit-identical (docs/design.md §4):
  * r = x − q(restore(decode(z0))) at the input's own size and depth; reconstruct adds it back,
  * edits add it back only outside the edit mask.
  */

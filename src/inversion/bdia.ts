@@ -5,14 +5,14 @@
  * Paper: Zhang, Lewis & Kleijn 2024, "Exact Diffusion Inversion via Bi-directional Integration
  * Approximation" (ECCV 2024, arXiv:2307.10829), BDIA-DDIM.
  *
- * Notation (DESIGN §4, levels as in `common.ts`): D(z, ε; s→r) = a z + b ε with
+ * Notation (docs/design.md §4, levels as in `common.ts`): D(z, ε; s→r) = a z + b ε with
  * (a, b) = `ddimMapCoefficients(ā_s, ā_r)`, ε_i = ε(z_i, τ_i) with the branch's conditioning.
  * Inversion: z_1 = D(z_0, ε(z_0, τ_1); 0→1) (a plain DDIM inversion step), then for i = 1 … N−1
  * z_{i+1} = (z_{i−1} − D(z_i, ε_i; i→i−1))/γ + D(z_i, ε_i; i→i+1). The record keeps the pair
  * (z_N, z_{N−1}). Sampling, for i = N−1 … 1:
  * z_{i−1} = γ [z_{i+1} − D(z_i, ε_i; i→i+1)] + D(z_i, ε_i; i→i−1) — the inverse of the inversion
  * step, so reconstruction is exact whenever ε is evaluated identically both ways (deterministic
- * kernels, same batch layout). Editing may sample with another γ than the inversion (DESIGN §4:
+ * kernels, same batch layout). Editing may sample with another γ than the inversion (docs/design.md §4:
  * γ ∈ [0.92, 1]).
  *
  * Precision: the latent sequence is kept in float64 and the model sees it rounded to float32.

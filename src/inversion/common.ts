@@ -2,7 +2,7 @@
  * Helpers shared by the inversion methods: the noise levels of a {@link SamplingPlan} in
  * inversion order, input checks, and a checked call of a {@link BranchPredict}.
  *
- * Notation (DESIGN §3/§4): the plan's timesteps t_0 > t_1 > … > t_{N−1} (noisiest first) are
+ * Notation (docs/design.md §3/§4): the plan's timesteps t_0 > t_1 > … > t_{N−1} (noisiest first) are
  * renamed τ_i = t_{N−i} for i = 1 … N (least noisy first), with levels ā_i = ā(τ_i) and ā_0 = the
  * schedule's final ā (`set_alpha_to_one` ? 1 : ā(0)). The model evaluation at τ_i has the
  * sampling-step index N − i (0 = noisiest), whichever direction a method runs.

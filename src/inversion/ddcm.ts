@@ -6,7 +6,7 @@
  * Paper: Xu et al. 2024, "Inversion-Free Image Editing with Natural Language" (InfEdit, CVPR 2024,
  * arXiv:2312.04965): the DDCM sampler with η = 1 (`ddcm_sampler` in its code).
  *
- * Notation (DESIGN §4): sampling step k = 0 … N−1 at t = t_k (the plan's timesteps, noisiest
+ * Notation (docs/design.md §4): sampling step k = 0 … N−1 at t = t_k (the plan's timesteps, noisiest
  * first), ā = ā_t, ā_prev = ā(t_{k+1}). Branch 0 is the source (x_s), branches
  * 1 … are targets (x_t); all start from x_s = √ā_{t_0} z0 + √(1−ā_{t_0}) n_init. Per step, with e_s,
  * e_t the model's ε for the source and target branch (each with its own conditioning) and one

@@ -5,7 +5,7 @@
  * eq. (12) run backwards; as used for editing by Mokady et al. 2023, "Null-text Inversion for
  * Editing Real Images" (arXiv:2211.09794), whose `next_step` this follows.
  *
- * Notation (DESIGN §3/§4, levels as in `common.ts`): D(z, ε; s→r) is the DDIM map (`ddimMap`);
+ * Notation (docs/design.md §3/§4, levels as in `common.ts`): D(z, ε; s→r) is the DDIM map (`ddimMap`);
  * inversion z_i = D(z_{i−1}, ε(z_{i−1}, τ_i); ā_{i−1} → ā_i) for i = 1 … N — ε is evaluated at the
  * *target* timestep τ_i with the current latent, the approximation that makes DDIM inversion
  * inexact (ε(z_{i−1}, τ_i) ≠ ε(z_i, τ_i)); level 0 is the schedule's final ā (`set_alpha_to_one`).

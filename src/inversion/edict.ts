@@ -4,7 +4,7 @@
  * Paper: Wallace, Gokul & Naik 2023, "EDICT: Exact Diffusion Inversion via Coupled
  * Transformations" (CVPR 2023, arXiv:2211.12446), §3.
  *
- * Notation (DESIGN §4, levels as in `common.ts`): the sampling step at t = τ_i goes from ā_i to
+ * Notation (docs/design.md §4, levels as in `common.ts`): the sampling step at t = τ_i goes from ā_i to
  * ā_{i−1} with a_t = √(ā_{i−1}/ā_i), b_t = √(1−ā_{i−1}) − a_t √(1−ā_i) (the DDIM map's
  * coefficients, `ddimMapCoefficients`). Sampling step, ε with the branch's conditioning:
  *   x ← a_t x + b_t ε(y, t);  y ← a_t y + b_t ε(x, t);  x ← p x + (1−p) y;  y ← p y + (1−p) x.

@@ -5,7 +5,7 @@
  * Paper: Huberman-Spiegelglas, Kulikov & Michaeli 2024, "An Edit Friendly DDPM Noise Space:
  * Inversion and Manipulations" (CVPR 2024, arXiv:2304.06140), eq. (3)–(5).
  *
- * Notation (DESIGN §4): sampling step k = 0 … N−1 goes from t = t_k to t' = t_{k+1} (the plan's
+ * Notation (docs/design.md §4): sampling step k = 0 … N−1 goes from t = t_k to t' = t_{k+1} (the plan's
  * timesteps, noisiest first) and, for the last step, to the final level ā_fin = the schedule's
  * final ā — or ā(0) when that is 1 (`set_alpha_to_one`), where the posterior variance vanishes
  * and the last noise map could encode nothing; a last step at t = 0 goes to ā_fin = 1 with the

@@ -1,5 +1,5 @@
 /**
- * Inversion methods (DESIGN §4): one file per method, each with `invertX(plan, predict, z0,
+ * Inversion methods (docs/design.md §4): one file per method, each with `invertX(plan, predict, z0,
  * options)` and `sampleX(plan, latents, predict, branches, options)`; the `Inversion` record and
  * its file format; dispatch by method (`invert`, `reconstructLatent`, `sampleBranches`).
  */

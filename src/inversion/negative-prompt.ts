@@ -6,7 +6,7 @@
  * Paper: Miyake, Iohara, Saito & Tanaka 2023, "Negative-prompt Inversion: Fast Image Inversion for
  * Editing with Text-guided Diffusion Models" (arXiv:2305.16807).
  *
- * Notation (DESIGN §4): inversion is `invertDdim` with the source conditioning c_src at guidance
+ * Notation (docs/design.md §4): inversion is `invertDdim` with the source conditioning c_src at guidance
  * w = 1 (ε = ε(z, t; c_src)). Sampling is `sampleDdim` with, for every branch e,
  * ε̂_e = ε(z, t; c_src) + w (ε(z, t; c_e) − ε(z, t; c_src)): set each branch's
  * {@link BranchConditioning} to `{ cond: c_e, uncond: c_src, guidance: w }`

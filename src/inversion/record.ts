@@ -1,5 +1,5 @@
 /**
- * The `Inversion` record (DESIGN §4): everything needed to regenerate or edit an image's latent —
+ * The `Inversion` record (docs/design.md §4): everything needed to regenerate or edit an image's latent —
  * method and options, model id, schedule, prompts, guidance and the text embeddings used, z0, the
  * method's latents, and an optional pixel residual — and its file format.
  *

@@ -54,7 +54,7 @@ export interface AttentionControl {
   /**
    * The same control without materializing probabilities, for fused lowering: returns the
    * attention output [B, N, H·D] built from calls of `mha(q, k, v)` (fused attention).
-   * Must agree with {@link AttentionControl.probabilities} (the V-transform of DESIGN §5).
+   * Must agree with {@link AttentionControl.probabilities} (the V-transform of docs/design.md §5).
    */
   fused?(site: AttentionSite, q: Value, k: Value, v: Value, mha: (q: Value, k: Value, v: Value) => Value): Value;
 }

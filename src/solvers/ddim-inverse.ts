@@ -4,7 +4,7 @@
  * Paper: Song, Meng & Ermon 2021 (arXiv:2010.02502), eq. (12) run backwards; as used for
  * inversion by Mokady et al. 2023, "Null-text Inversion" (arXiv:2211.09794).
  *
- * Notation (DESIGN §3/§4): from the current level ā_s (timestep t − Δ, or the initial ā before the
+ * Notation (docs/design.md §3/§4): from the current level ā_s (timestep t − Δ, or the initial ā before the
  * first step) to ā_t: z_t = √ā_t x̂0 + √(1 − ā_t) ε̂ = D(z_s, ε̂; s→t), with ε̂ evaluated at timestep t
  * (diffusers' convention) and x̂0 from the level ā_s.
  */

@@ -4,7 +4,7 @@
  * Paper: Song, Meng & Ermon 2021, "Denoising Diffusion Implicit Models" (arXiv:2010.02502),
  * eq. (12) and (16).
  *
- * Notation (DESIGN §3): ā_s, ā_r = alphas_cumprod at the source / target timestep;
+ * Notation (docs/design.md §3): ā_s, ā_r = alphas_cumprod at the source / target timestep;
  * D(z, ε; s→r) = √ā_r · (z − √(1−ā_s) ε)/√ā_s + √(1−ā_r) ε (either direction);
  * σ_t²(η=1) = (1−ā_{t'})/(1−ā_t) · (1 − ā_t/ā_{t'}) for t → t' (`ddimVariance`);
  * step: x_{t'} = √ā_{t'} x̂0 + √(1 − ā_{t'} − η²σ_t²) ε̂ + η σ_t z.

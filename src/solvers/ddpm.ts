@@ -7,7 +7,7 @@
  * Huberman-Spiegelglas, Kulikov & Michaeli 2024, "An Edit Friendly DDPM Noise Space"
  * (arXiv:2304.06140), eq. (3)–(5).
  *
- * Notation (DESIGN §4): t → t' (previous, less noisy); ā = ā_t, ā' = ā_{t'}; β_t = 1 − ā/ā';
+ * Notation (docs/design.md §4): t → t' (previous, less noisy); ā = ā_t, ā' = ā_{t'}; β_t = 1 − ā/ā';
  * posterior q(x_{t'} | x_t, x0): mean (√ā' β_t/(1−ā)) x0 + (√(ā/ā') (1−ā')/(1−ā)) x_t, variance
  * σ_t² = (1−ā')/(1−ā) β_t. η-form: μ_t = √ā' x̂0 + √(1 − ā' − η σ_t²) ε̂, x_{t'} = μ_t + η σ_t z,
  * z = (x_{t'} − μ_t)/(η σ_t).

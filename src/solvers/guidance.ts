@@ -4,7 +4,7 @@
  * Paper: Ho & Salimans 2022, "Classifier-Free Diffusion Guidance" (arXiv:2207.12598); rescale:
  * Lin et al. 2023 (arXiv:2305.08891), §3.4 (diffusers `rescale_noise_cfg`).
  *
- * Notation (DESIGN §3): ε̂ = ε_u + w (ε_c − ε_u); with rescale φ:
+ * Notation (docs/design.md §3): ε̂ = ε_u + w (ε_c − ε_u); with rescale φ:
  * ε̂ ← φ · ε̂ · std(ε_c)/std(ε̂) + (1 − φ) · ε̂, std per batch item over all other dimensions
  * (unbiased, as torch.std).
  */

@@ -1,6 +1,6 @@
 /**
  * Solver primitives: noise schedules, timestep spacing, prediction-type conversion, CFG, and one
- * update rule per file (DESIGN §3). Pure functions over Float32Array/Float64Array; the stateful
+ * update rule per file (docs/design.md §3). Pure functions over Float32Array/Float64Array; the stateful
  * `createScheduler` wrapper and the scheduler-fixture runner sit on top.
  */
 export type { FloatArray } from './arrays.js';

@@ -5,7 +5,7 @@
  * Paper: v-prediction from Salimans & Ho 2022, "Progressive Distillation for Fast Sampling of
  * Diffusion Models" (arXiv:2202.00512), §4.
  *
- * Notation (DESIGN §3): x_t = α x0 + σ ε with α = √ā_t, σ = √(1−ā_t).
+ * Notation (docs/design.md §3): x_t = α x0 + σ ε with α = √ā_t, σ = √(1−ā_t).
  * - epsilon:      ε = out,             x0 = (x − σ ε)/α
  * - v_prediction: ε = α v + σ x,       x0 = α x − σ v
  * - sample:       x0 = out,            ε = (x − α x0)/σ

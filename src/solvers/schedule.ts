@@ -6,7 +6,7 @@
  * schedule: Nichol & Dhariwal 2021 (arXiv:2102.09672); zero terminal SNR: Lin et al. 2023,
  * "Common Diffusion Noise Schedules and Sample Steps are Flawed" (arXiv:2305.08891).
  *
- * Notation (DESIGN §3): `betas[t]` = β_t, `alphasCumprod[t]` = ā_t, `finalAlphaCumprod` = ā used
+ * Notation (docs/design.md §3): `betas[t]` = β_t, `alphasCumprod[t]` = ā_t, `finalAlphaCumprod` = ā used
  * when a step's previous timestep is negative.
  *
  * diffusers builds these tables as float32 torch tensors. The values here are those float32

@@ -1,6 +1,6 @@
 /**
  * The solver spec: everything Reprise knows about one diffusers scheduler class, in one object
- * (DESIGN §3). A family file (src/solvers/families/*.ts) exports one spec; the registry lists
+ * (docs/design.md §3). A family file (src/solvers/families/*.ts) exports one spec; the registry lists
  * them; config resolution, the `Scheduler` object, the noise schedule, the stochastic check of
  * the sampling loops, the CLI `--scheduler` choices and the docs table are all derived from it.
  *

@@ -77,7 +77,7 @@ describe('gpu-check stage runner', () => {
 });
 
 describe('gpu-check summary', () => {
-  it('judges comparable bench lines against DESIGN §8 and reports memory at batch 4', () => {
+  it('judges comparable bench lines against docs/design.md §8 and reports memory at batch 4', () => {
     const rows = summaryRows([
       stage({
         id: 'bench-unet',

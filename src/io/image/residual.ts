@@ -1,5 +1,5 @@
 /**
- * Pixel-exact reconstruction (DESIGN §4): the residual `r = x − restored` is taken at the input's
+ * Pixel-exact reconstruction (docs/design.md §4): the residual `r = x − restored` is taken at the input's
  * own size, layout and bit depth, after the model output has been mapped back to that geometry
  * (`restoreFromModel`), *before* rounding. Adding it back, `q(restored' + r)` (q rounds and clamps)
  * gives `x` exactly whenever the regenerated `restored'` is within half a sample step of the
