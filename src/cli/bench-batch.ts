@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { writeFileAtomicSync } from '../util/atomic-write.js';
 import { performance } from 'node:perf_hooks';
 import { Queue } from 'bullmq';
 import { loadBatchJob, makeProcessItem } from '../editing/batch-pipeline.js';
@@ -98,7 +99,7 @@ export async function benchBatchCommand(argv: readonly string[]): Promise<number
     for (let i = 0; i < nInputs; i++) await writeImage(path.join(dir, 'in', `p${i}.png`), picture(size, i));
     const edits = Array.from({ length: nEdits }, (_, i) => `  - { name: e${i}, prompt: "a ${['blue', 'green', 'yellow', 'purple'][i % 4]} square${i >= 4 ? ` ${i}` : ''}", maps: false }`).join('\n');
     const jobFile = path.join(dir, 'job.yaml');
-    fs.writeFileSync(jobFile, `version: 1\nmodel: ${JSON.stringify(model)}\noutput: local\nprompt: a red square\ndefaults: { steps: ${steps}, seed: 1 }\ninputs: ["in/*.png"]\nedits:\n${edits}\n`);
+    writeFileAtomicSync(jobFile, `version: 1\nmodel: ${JSON.stringify(model)}\noutput: local\nprompt: a red square\ndefaults: { steps: ${steps}, seed: 1 }\ninputs: ["in/*.png"]\nedits:\n${edits}\n`);
     const items = nInputs * nEdits;
     printJson({ bench: 'batch', date: new Date().toISOString(), device, model: path.basename(model), inputs: nInputs, edits: nEdits, items, steps, size, cpus: os.cpus().length, loadavg: os.loadavg().map((l) => +l.toFixed(2)), node: process.version });
 

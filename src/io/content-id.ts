@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { writeFileAtomicSync } from '../util/atomic-write.js';
 
 const CHUNK = 8 * 1024 * 1024;
 const memory = new Map<string, string>();
@@ -49,9 +50,7 @@ function readCached(file: string): string | undefined {
 function writeCached(file: string, id: string): void {
   try {
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, `${id}\n`);
-    fs.renameSync(tmp, file);
+    writeFileAtomicSync(file, `${id}\n`);
   } catch {
     // the disk cache is an optimisation: an unwritable folder costs a rehash next time
   }

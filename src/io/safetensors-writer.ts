@@ -3,8 +3,8 @@
  * writes it) then tensor data in the given order. Output goes to a temporary file next to the
  * target, renamed into place only when complete, so a failure never leaves a half-written file.
  */
-import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
+import { commitTemporarySync, TEMPORARY_FILE_FLAGS, temporaryPathFor } from '../util/atomic-write.js';
 import { RepriseError, SafetensorsError } from '../errors.js';
 import { float32ArrayToBFloat16, float32ArrayToFloat16 } from './float16.js';
 import type { WeightDType } from './weights.js';
@@ -160,7 +160,8 @@ function plan(path: string, t: TensorHeader, byteLength: number, data: TensorDat
 /**
  * Starts a safetensors file whose tensors are then written one at a time, in header order, so
  * that no more than one tensor need be held in memory (multi-GB files can be generated).
- * Data goes to `path + '.tmp-<pid>-<random>'`, renamed to `path` by `close()`; `abort()` deletes it.
+ * Data goes to a temporary file beside `path` (`temporaryPathFor`), fsynced and renamed to `path`
+ * by `close()` (`commitTemporarySync`); `abort()` deletes it.
  * @param path - final path of the file
  * @param header - every tensor's name, dtype and shape, in the order they will be written
  * @param metadata - optional `__metadata__` strings
@@ -173,12 +174,12 @@ export function createSafetensorsWriter(
 ): SafetensorsWriter {
   const byteLengths = validateHeader(path, header);
   const headerBytes = encodeHeader(path, header, byteLengths, metadata);
-  const tmp = `${path}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
+  const tmp = temporaryPathFor(path);
   let fd: number | undefined;
   try {
-    fd = fs.openSync(tmp, 'wx', 0o644);
+    fd = fs.openSync(tmp, TEMPORARY_FILE_FLAGS, 0o644);
   } catch (cause) {
-    throw ioError(tmp, 'create', cause);
+    throw ioError(path, 'create', cause);
   }
   let next = 0;
   let state: 'open' | 'closed' | 'aborted' = 'open';
@@ -207,7 +208,7 @@ export function createSafetensorsWriter(
       fn(fd as number);
     } catch (cause) {
       abort();
-      throw ioError(tmp, action, cause);
+      throw ioError(path, action, cause);
     }
   };
 
@@ -259,7 +260,7 @@ export function createSafetensorsWriter(
         fs.fsyncSync(f);
         fs.closeSync(f);
         fd = undefined;
-        fs.renameSync(tmp, path);
+        commitTemporarySync(tmp, path);
       });
       state = 'closed';
     },

@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { writeFileAtomicSync } from '../util/atomic-write.js';
 import { buildWordVocab } from '../tokenizer/word-vocab.js';
 import { writeRandomComponent } from './random-weights.js';
 
@@ -51,9 +52,9 @@ export function writeRandomModel(dir: string, options: RandomModelOptions): stri
   const bos = vocab['<|startoftext|>'] as number;
   const eos = vocab['<|endoftext|>'] as number;
   fs.mkdirSync(path.join(dir, 'tokenizer'), { recursive: true });
-  fs.writeFileSync(path.join(dir, 'tokenizer', 'vocab.json'), JSON.stringify(vocab));
-  fs.writeFileSync(path.join(dir, 'tokenizer', 'merges.txt'), `${merges.join('\n')}\n`);
-  fs.writeFileSync(
+  writeFileAtomicSync(path.join(dir, 'tokenizer', 'vocab.json'), JSON.stringify(vocab));
+  writeFileAtomicSync(path.join(dir, 'tokenizer', 'merges.txt'), `${merges.join('\n')}\n`);
+  writeFileAtomicSync(
     path.join(dir, 'tokenizer', 'tokenizer_config.json'),
     JSON.stringify({ model_max_length: 77, bos_token: '<|startoftext|>', eos_token: '<|endoftext|>', pad_token: '<|endoftext|>', unk_token: '<|endoftext|>' }),
   );
@@ -103,8 +104,8 @@ export function writeRandomModel(dir: string, options: RandomModelOptions): stri
     ...(options.vae ?? {}),
   }, { seed: options.seed + 2, dtype });
   fs.mkdirSync(path.join(dir, 'scheduler'), { recursive: true });
-  fs.writeFileSync(path.join(dir, 'scheduler', 'scheduler_config.json'), JSON.stringify(options.scheduler ?? SD1_SCHEDULER_CONFIG, null, 2));
-  fs.writeFileSync(
+  writeFileAtomicSync(path.join(dir, 'scheduler', 'scheduler_config.json'), JSON.stringify(options.scheduler ?? SD1_SCHEDULER_CONFIG, null, 2));
+  writeFileAtomicSync(
     path.join(dir, 'model_index.json'),
     JSON.stringify({
       _class_name: 'StableDiffusionPipeline',

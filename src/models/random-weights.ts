@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { writeFileAtomicSync } from '../util/atomic-write.js';
 import { createSafetensorsWriter } from '../io/safetensors.js';
 import { float32ArrayToFloat16 } from '../io/float16.js';
 import type { TensorInfo, WeightSource } from '../io/weights.js';
@@ -87,5 +88,5 @@ export function writeRandomComponent(dir: string, kind: Exclude<ComponentKind, '
     writer.abort();
     throw e;
   }
-  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config, null, 2));
+  writeFileAtomicSync(path.join(dir, 'config.json'), JSON.stringify(config, null, 2));
 }

@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { commitTemporarySync, TEMPORARY_FILE_FLAGS, temporaryPathFor, writeFileAtomicSync } from '../util/atomic-write.js';
 import { RepriseError } from '../errors.js';
 import type { GraphBuilder, InitializerRecord } from './graph-builder.js';
 import { onnx, type IAttributeProto, type IGraphProto, type ITensorProto, type IValueInfoProto, type ModelProto } from './proto.js';
@@ -124,15 +125,14 @@ export function writeModel(g: GraphBuilder, modelPath: string, option: ExternalD
   fs.mkdirSync(path.dirname(modelPath), { recursive: true });
   if (option.mode === 'inline') {
     const bytes = encodeModel(g);
-    atomicWrite(modelPath, bytes);
+    writeFileAtomicSync(modelPath, bytes);
     return { modelPath, dataPath: undefined, modelBytes: bytes.byteLength, dataBytes: 0 };
   }
   const threshold = option.thresholdBytes ?? 1024;
   const dataName = `${path.basename(modelPath)}.data`;
   const dataPath = path.join(path.dirname(modelPath), dataName);
-  const tmpSuffix = `.tmp-${process.pid}-${Date.now().toString(36)}`;
-  const tmpData = dataPath + tmpSuffix;
-  const fd = fs.openSync(tmpData, 'w');
+  const tmpData = temporaryPathFor(dataPath);
+  const fd = fs.openSync(tmpData, TEMPORARY_FILE_FLAGS, 0o666);
   let offset = 0;
   const inits: ITensorProto[] = [];
   try {
@@ -166,7 +166,7 @@ export function writeModel(g: GraphBuilder, modelPath: string, option: ExternalD
   fs.closeSync(fd);
   const bytes = onnx.ModelProto.encode(modelProto(g, inits)).finish();
   try {
-    atomicWrite(modelPath, bytes, () => fs.renameSync(tmpData, dataPath));
+    writeFileAtomicSync(modelPath, bytes, () => commitTemporarySync(tmpData, dataPath));
   } catch (e) {
     fs.rmSync(tmpData, { force: true });
     throw e;
@@ -181,17 +181,6 @@ function writeAllSync(fd: number, bytes: Uint8Array, position: number): void {
   }
 }
 
-function atomicWrite(file: string, bytes: Uint8Array, beforeRename?: () => void): void {
-  const tmp = `${file}.tmp-${process.pid}-${Date.now().toString(36)}`;
-  try {
-    fs.writeFileSync(tmp, bytes);
-    beforeRename?.();
-    fs.renameSync(tmp, file);
-  } catch (e) {
-    fs.rmSync(tmp, { force: true });
-    throw e;
-  }
-}
 
 /** The bytes of one initializer as written to external data (lazy data is produced now; sizes checked). */
 export function encodeInitializerData(init: InitializerRecord): Uint8Array {

@@ -19,6 +19,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { writeFileAtomicSync } from '../util/atomic-write.js';
 import type { GraphBuilder, InitializerRecord } from './graph-builder.js';
 import { encodeInitializerData, encodeModelWithInitializers } from './serialize.js';
 import { onnx, type ITensorProto } from './proto.js';
@@ -203,14 +204,12 @@ export function writeModelShared(g: GraphBuilder, graphDir: string, storeDir: st
     } finally {
       fs.closeSync(fd);
     }
-    const tmpIndex = path.join(storeDir, `${INDEX_FILE}.tmp-${process.pid}`);
-    fs.writeFileSync(tmpIndex, JSON.stringify(index));
-    fs.renameSync(tmpIndex, path.join(storeDir, INDEX_FILE));
+    writeFileAtomicSync(path.join(storeDir, INDEX_FILE), JSON.stringify(index));
     const linked = [...(usesData ? [SHARED_DATA_FILE] : []), ...sources];
     for (const f of linked) link(path.join(storeDir, f), path.join(graphDir, f));
     const modelPath = path.join(graphDir, 'model.onnx');
     const bytes = encodeModelWithInitializers(g, inits);
-    fs.writeFileSync(modelPath, bytes);
+    writeFileAtomicSync(modelPath, bytes);
     return { modelPath, modelBytes: bytes.byteLength, appendedBytes, reusedBytes, inPlaceBytes, linked };
   });
 }

@@ -135,7 +135,7 @@ export function pruneCache(dir: string, options: PruneOptions): PruneResult {
   if (!fs.existsSync(dir)) return { removedGraphs: [], removedWeights: [], freedBytes: 0 };
   const cutoff = options.kind === 'all' ? Infinity : (options.now ?? new Date()).getTime() - options.days * 86_400_000;
   const now = options.kind === 'all' ? Date.now() : (options.now ?? new Date()).getTime();
-  // Unfinished builds (`.<key>.tmp-*`) go when an hour old: a younger one may be another process at work.
+  // Unfinished builds (`.<key>.<pid>.<hex>.tmp`, hidden) go when an hour old: a younger one may be another process at work.
   const stale = (g: CacheGraphUsage): boolean => (g.key.startsWith('.') ? g.lastUsed.getTime() < now - 3_600_000 : g.lastUsed.getTime() < cutoff);
   const graphs = usage.graphs.filter((g) => stale(g) || (options.kind === 'all' && !g.key.startsWith('.')));
   const gone = new Set(graphs.map((g) => g.key));

@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { commitTemporarySync, temporaryPathFor } from '../util/atomic-write.js';
 import { createRequire } from 'node:module';
 import { RepriseError } from '../errors.js';
 import { ortBindingDir } from './device.js';
@@ -26,9 +27,9 @@ export function installFromPackageDir(packageDir: string, bindingDir: string = o
       throw new RepriseError('RUNTIME_DEVICE', `${from} is missing from the CUDA provider package`, { hint: `Check that ${CUDA13_PACKAGE} unpacked completely.` });
     }
     const to = path.join(bindingDir, lib);
-    const tmp = `${to}.tmp-${process.pid}`;
+    const tmp = temporaryPathFor(to);
     fs.copyFileSync(from, tmp);
-    fs.renameSync(tmp, to);
+    commitTemporarySync(tmp, to);
     copied.push(to);
   }
   return copied;

@@ -10,29 +10,19 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { canonicalJson } from '../util/canonical-json.js';
+import { renameIntoPlaceSync, temporaryPathFor, writeFileAtomicSync } from '../util/atomic-write.js';
 import { parseJsonWithNonFinite } from '../solvers/json.js';
 import type { BuiltGraph } from '../models/build-options.js';
 import { writeModel } from '../onnx/serialize.js';
 import { linkFailed, writeModelShared } from '../onnx/shared-weights.js';
 
 /** Bumped whenever a builder's output changes for the same inputs. */
-export const BUILDER_VERSION = '1';
+export const BUILDER_VERSION = '2'; // 2: keys from util/canonical-json.ts (±Infinity kept, undefined dropped)
 
 /** Default cache folder: $REPRISE_CACHE_DIR, else ~/.cache/reprise/graphs. */
 export function defaultCacheDir(): string {
   return process.env.REPRISE_CACHE_DIR ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'reprise', 'graphs');
-}
-
-/** Canonical JSON (sorted keys) so equal configs hash equally. */
-export function canonicalJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
-  if (v !== null && typeof v === 'object') {
-    return `{${Object.keys(v)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(v) ?? 'null';
 }
 
 /** The cache key of one graph. */
@@ -84,7 +74,8 @@ export function getOrBuildGraph(dir: string, key: string, build: () => BuiltGrap
     }
   }
   fs.mkdirSync(dir, { recursive: true });
-  const tmp = fs.mkdtempSync(path.join(dir, `.${key}.tmp-`));
+  const tmp = temporaryPathFor(entry);
+  fs.mkdirSync(tmp);
   try {
     const built = build();
     const base = { inputNames: built.inputNames, outputNames: built.outputNames, attentionLayers: built.attentionLayers, ...(shared ? { component: shared.component } : {}) };
@@ -101,9 +92,9 @@ export function getOrBuildGraph(dir: string, key: string, build: () => BuiltGrap
       const written = writeModel(built.graph, path.join(tmp, 'model.onnx'), { mode: 'external' });
       meta = { ...base, modelBytes: written.modelBytes, dataBytes: written.dataBytes };
     }
-    fs.writeFileSync(path.join(tmp, 'meta.json'), JSON.stringify(meta, null, 1));
+    writeFileAtomicSync(path.join(tmp, 'meta.json'), JSON.stringify(meta, null, 1));
     try {
-      fs.renameSync(tmp, entry);
+      renameIntoPlaceSync(tmp, entry);
     } catch (e) {
       // Another process stored the same key first: use theirs.
       if (!fs.existsSync(metaPath)) throw e;

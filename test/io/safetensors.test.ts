@@ -525,7 +525,7 @@ describe('writers', () => {
     ]);
     w.write('a', new Float32Array(4));
     expect(listDir(sub)).toHaveLength(1);
-    expect(listDir(sub)[0]).toMatch(new RegExp(`^aborted\\.safetensors\\.tmp-${process.pid}-[0-9a-f]+$`));
+    expect(listDir(sub)[0]).toMatch(new RegExp(`^\\.aborted\\.safetensors\\.${process.pid}\\.[0-9a-f]{12}\\.tmp$`));
     w.abort();
     w.abort();
     expect(listDir(sub)).toEqual([]);

@@ -1,6 +1,13 @@
 /**
  * A small, dependency-free file glob for job files (Node 20 has no `fs.globSync`).
  *
+ * Why not tinyglobby (issue 15 looked): job-file paths are photo names, and ours treats `[` and
+ * `\` literally (`IMG [1].jpg` matches itself), where tinyglobby/picomatch read `[…]` as a
+ * character class and `\` as an escape, so such files would silently not match; and ours
+ * enforces the job limits *during* the walk — a cap on brace alternatives, on matched files and a
+ * deadline (`GlobBudget`) — where tinyglobby can cap only the depth, so a `**` over a huge tree
+ * could run unbounded before any cap on its result applies.
+ *
  * Supported syntax, per `/`-separated segment:
  * - `*` any run of characters except `/`; `?` exactly one such character;
  * - `**` as a whole segment: zero or more folders (it does not follow symbolic links to folders,

@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { canonicalJson } from '../../util/canonical-json.js';
 import type { BatchItem } from './job-file.js';
 
 /** SHA-256 (hex) of a file's bytes, streamed. */
@@ -13,36 +14,8 @@ export async function fileDigest(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
-/**
- * JSON with object keys sorted, so equal values always serialize identically. `undefined` and
- * functions are dropped (as JSON does), bigints become strings, typed arrays become arrays.
- */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(canonical(value, new Set())) ?? 'null';
-}
-
-function canonical(value: unknown, stack: Set<object>): unknown {
-  if (typeof value === 'bigint') return `${value}n`;
-  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
-  if (typeof value !== 'object' || value === null) return typeof value === 'function' || typeof value === 'symbol' ? undefined : value;
-  if (stack.has(value)) throw new TypeError('cannot fingerprint a cyclic value');
-  stack.add(value);
-  try {
-    if (ArrayBuffer.isView(value)) return Array.from(value as unknown as ArrayLike<number | bigint>, (v) => canonical(v, stack));
-    if (Array.isArray(value)) return value.map((v) => canonical(v, stack) ?? null);
-    if (value instanceof Map) return canonical(Object.fromEntries(value), stack);
-    if (value instanceof Set) return [...value].map((v) => canonical(v, stack));
-    if (value instanceof Date) return value.toISOString();
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value).sort()) {
-      const v = canonical((value as Record<string, unknown>)[key], stack);
-      if (v !== undefined) out[key] = v;
-    }
-    return out;
-  } finally {
-    stack.delete(value);
-  }
-}
+/** The project's one canonical JSON (re-exported here for batch callers). */
+export { canonicalJson } from '../../util/canonical-json.js';
 
 /** What goes into an item's hash besides the item itself. */
 export interface ItemHashContext {

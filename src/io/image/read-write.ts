@@ -3,9 +3,9 @@
  * (temporary file in the destination folder, then rename), so a failure never leaves a half-written
  * image, and the temporary file is removed.
  */
-import { randomBytes } from 'node:crypto';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
+import { writeFileAtomic } from '../../util/atomic-write.js';
 import { RepriseError } from '../../errors.js';
 import { getImageBackend } from './backend.js';
 import { parseImageHeader } from './header.js';
@@ -144,12 +144,9 @@ export async function writeImage(file: string, img: RasterImage, opts: WriteImag
   assertRaster(img, file);
   const format = outputFormat(file, opts.format);
   const encoded = await (await resolveBackend(opts.backend)).encode(img, encodeOptions(file, format, opts));
-  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
-    await fsp.writeFile(temp, encoded, { flag: 'wx' });
-    await fsp.rename(temp, file);
+    await writeFileAtomic(file, encoded);
   } catch (cause) {
-    await fsp.rm(temp, { force: true }).catch(() => undefined);
     throw writeError(file, cause);
   }
   return { path: file, format, bytes: encoded.byteLength };
