@@ -10,6 +10,9 @@ import { methodFlags } from './method-flags.js';
 
 const shape = invertOptionsSchema.shape;
 
+/** The help section of the inversion flags in `edit` and `maps`. */
+export const INVERSION_GROUP = 'Inversion (only when the input is an image, not a record)';
+
 /** The inversion flags (without the source guidance, which each command names). */
 export const INVERSION_FLAGS = [
   { name: 'prompt', short: 'p', type: 'string', value: '<text>', schema: shape.prompt, help: 'prompt describing the input image' },
@@ -34,7 +37,7 @@ export function sourceGuidanceFlag<const N extends string>(name: N) {
 }
 
 /** The inversion flags, the method flags and the source guidance flag `guidance`, in help section `group`. */
-export function inversionFlags<const N extends string>(guidance: N, group?: string) {
-  const flags = [...INVERSION_FLAGS, ...methodFlags(), sourceGuidanceFlag(guidance)] as const;
-  return (group === undefined ? flags : flags.map((f) => ({ ...f, group }))) as typeof flags;
+export function inversionFlags<const N extends string>(guidance: N, group?: string): readonly ((typeof INVERSION_FLAGS)[number] | ReturnType<typeof sourceGuidanceFlag<N>> | Flag)[] {
+  const flags = [...INVERSION_FLAGS, ...methodFlags(), sourceGuidanceFlag(guidance)];
+  return group === undefined ? flags : flags.map((f) => ({ ...f, group }));
 }
