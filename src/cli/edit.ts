@@ -4,11 +4,11 @@ import { performance } from 'node:perf_hooks';
 import { sanitizeName } from '../editing/batch/paths.js';
 import { attentionGrid, pngMetadata } from '../editing/batch-pipeline.js';
 import type { UserMask } from '../attention/local-blend.js';
-import type { AttentionOptions, EditOptions } from '../editing/options.js';
+import type { AttentionOptions, EditOptions, InvertOptions } from '../editing/options.js';
 import { readImage, writeImage } from '../io/image/index.js';
 import type { RasterImage } from '../io/image/types.js';
 import { saveInversion } from '../inversion/record.js';
-import { assertNotInput, checkOutputFile, checkOutputFolder, ensureFolder, fileStem, loadPipeline, modelFlags, onePositional } from './args.js';
+import { assertNotInput, checkOutputFile, checkOutputFolder, ensureFolder, fileStem, isRecordPath, loadPipeline, modelFlags, onePositional } from './args.js';
 import { printJson, runCommand } from './command.js';
 import { EXIT, UsageError } from './errors.js';
 import { flagsInGroup } from './options/define.js';
@@ -63,7 +63,8 @@ export function editCommand(argv: readonly string[]): Promise<number> {
     const input = onePositional(positionals, '<image|inv.safetensors>', EDIT_HELP);
     const targets = values.target ?? [];
     if (targets.length === 0) throw new UsageError('missing --target "prompt" (the edited image\'s prompt; repeat for several)', EDIT_HELP);
-    const invertOptions = invertOptionsFromFlags(parsed, values['source-guidance']);
+    // A record's inversion is done: its flags are refused below, naming the record.
+    const invertOptions: InvertOptions = isRecordPath(input) ? {} : invertOptionsFromFlags(parsed, values['source-guidance']);
     const { guidance, scheduler } = values;
     if (values.karras === true && scheduler === undefined) throw new UsageError('--karras needs --scheduler (e.g. dpm-solver++, unipc)', EDIT_HELP);
     const maskMode = values['mask-mode'] as UserMask['mode'] | undefined;

@@ -2,8 +2,9 @@
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { sanitizeName } from '../editing/batch/paths.js';
+import type { InvertOptions } from '../editing/options.js';
 import { writeImage } from '../io/image/index.js';
-import { assertNotInput, checkOutputFile, checkOutputFolder, ensureFolder, fileStem, loadPipeline, modelFlags, onePositional } from './args.js';
+import { assertNotInput, checkOutputFile, checkOutputFolder, ensureFolder, fileStem, isRecordPath, loadPipeline, modelFlags, onePositional } from './args.js';
 import { printJson, runCommand } from './command.js';
 import { EXIT, UsageError } from './errors.js';
 import { ProgressBar } from './progress.js';
@@ -31,7 +32,8 @@ export function mapsCommand(argv: readonly string[]): Promise<number> {
       return EXIT.ok;
     }
     const input = onePositional(positionals, '<image|inv.safetensors>', MAPS_HELP);
-    const invertOptions = invertOptionsFromFlags(parsed, values.guidance);
+    // A record's inversion is done: its flags are refused below, naming the record.
+    const invertOptions: InvertOptions = isRecordPath(input) ? {} : invertOptionsFromFlags(parsed, values.guidance);
     const { resolution } = values;
     const out = values.out ?? `${fileStem(input)}.maps.png`;
     if (path.extname(out).toLowerCase() !== '.png') throw new UsageError(`--out must be a .png file, got ${out}`, MAPS_HELP);

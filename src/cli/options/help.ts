@@ -27,6 +27,11 @@ function wrap(text: string, width: number, first: number): string[] {
   return lines;
 }
 
+/** A paragraph wrapped at the help width. */
+export function wrapParagraph(text: string): string {
+  return wrap(text, WIDTH, 0).join('\n');
+}
+
 /** Two-column lines: `left` padded to the column, `text` wrapped beside it. */
 export function columns(left: string, text: string): string {
   const head = `  ${left}`;
