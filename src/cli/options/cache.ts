@@ -5,6 +5,7 @@ import { defineCommand } from './define.js';
 
 export const CACHE_TABLE = defineCommand({
   name: 'cache',
+  listing: 'cache ls|prune',
   summary: 'the compiled-graph cache: sizes, removing unused graphs and weights',
   usage: ['cache ls [--dir D] [--json]', 'cache prune (--all | --older-than DAYS) [--dir D] [--dry-run] [--json]'],
   positionals: [

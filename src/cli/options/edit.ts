@@ -29,7 +29,7 @@ or <input name>.<target prompt>.png with --name-by-target. PNG text metadata: pr
 prompt, method, steps, seed, guidance, reprise version.`,
   flags: [
     ...MODEL_FLAGS,
-    { name: 'target', short: 't', type: 'string', value: '<prompt>', multiple: true, required: true, help: 'a target prompt (repeat for several)' },
+    { name: 'target', short: 't', type: 'string', value: '<prompt>', multiple: true, required: true, help: 'a target prompt' },
     { name: 'guidance', type: 'number', schema: editOptionsSchema.shape.guidance, default: guidanceDefault('edit'), help: 'target guidance' },
     {
       name: 'scheduler',

@@ -17,7 +17,7 @@ export const INVERSION_GROUP = 'Inversion (only when the input is an image, not 
 export const INVERSION_FLAGS = [
   { name: 'prompt', short: 'p', type: 'string', value: '<text>', schema: shape.prompt, help: 'prompt describing the input image' },
   { name: 'negative-prompt', type: 'string', value: '<t>', schema: shape.negativePrompt, help: 'negative prompt of the source branch' },
-  { name: 'method', type: 'choice', schema: shape.method, value: '<m>', help: 'inversion method (docs/inversion.md)' },
+  { name: 'method', type: 'choice', schema: shape.method, value: '<m>', help: 'inversion method, see docs/inversion.md' },
   { name: 'steps', type: 'number', schema: shape.steps, default: '50; 8 for LCM models', help: 'sampling steps' },
   { name: 'resize', type: 'choice', schema: resizeSchema.shape.policy, help: "how the image is fitted to the model's size multiple" },
   {

@@ -69,11 +69,9 @@ export function parseCommand<F extends readonly Flag[]>(table: CommandTable<F>, 
   const all: Record<string, unknown> = {};
   for (const f of table.flags) {
     const raw = parsed.values[f.name];
-    if (raw === undefined) {
-      if (f.required) throw new UsageError(`missing --${f.name} ${flagFacts(f).placeholder}`.trimEnd() + ` (${f.help})`, usage);
-      continue;
-    }
-    all[f.name] = Array.isArray(raw) ? raw.map((r) => convert(f, r, usage)) : convert(f, raw, usage);
+    if (raw !== undefined) all[f.name] = Array.isArray(raw) ? raw.map((r) => convert(f, r, usage)) : convert(f, raw, usage);
   }
+  const missing = table.flags.find((f) => f.required && all[f.name] === undefined);
+  if (missing !== undefined) throw new UsageError(`missing --${missing.name} ${flagFacts(missing).placeholder}`.trimEnd() + ` (${missing.help})`, usage);
   return { help: false, values: all as FlagValues<F>, all, positionals, usage };
 }
