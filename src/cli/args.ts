@@ -1,51 +1,13 @@
-/** Flag parsing shared by the commands: node:util parseArgs with usage errors, typed values, model loading flags. */
+/** What the commands share beyond their tables (options/): positionals, the model flags' checks and loading, output paths. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { RepriseError } from '../errors.js';
 import { Pipeline } from '../editing/pipeline.js';
 import type { ModelLoadOptions } from '../editing/model.js';
 import { resolveDeviceSpec, type Device } from '../runtime/device.js';
 import { UsageError } from './errors.js';
+import type { ModelDType } from '../models/build-options.js';
 import { ignoredComponentsNote } from '../models/hub-folder.js';
-
-type OptionsConfig = NonNullable<ParseArgsConfig['options']>;
-type Parsed<O extends OptionsConfig> = ReturnType<typeof parseArgs<{ args: string[]; options: O; allowPositionals: true; strict: true }>>;
-
-/**
- * Parses `argv` with the given options (positionals allowed); unknown flags, missing values and
- * the like become a {@link UsageError} carrying `help`.
- */
-export function parseFlags<const O extends OptionsConfig>(argv: readonly string[], options: O, help: string): Parsed<O> {
-  try {
-    return parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
-  } catch (e) {
-    throw new UsageError((e as Error).message.replace(/\. To specify a positional argument.*$/s, '.'), help);
-  }
-}
-
-/** An integer flag in [min, max], or undefined when absent. */
-export function intFlag(value: string | undefined, flag: string, min: number, max: number, help: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${flag} must be a whole number from ${min} to ${max}, got "${value}"`, help);
-  return n;
-}
-
-/** A number flag in [min, max], or undefined when absent. */
-export function numberFlag(value: string | undefined, flag: string, min: number, max: number, help: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max) throw new UsageError(`--${flag} must be a number from ${min} to ${max}, got "${value}"`, help);
-  return n;
-}
-
-/** A flag restricted to `choices`, or undefined when absent. */
-export function choiceFlag<const T extends string>(value: string | undefined, flag: string, choices: readonly T[], help: string): T | undefined {
-  if (value === undefined) return undefined;
-  if (!(choices as readonly string[]).includes(value)) throw new UsageError(`--${flag} must be one of ${choices.join(', ')}; got "${value}"`, help);
-  return value as T;
-}
 
 /** Exactly one positional argument, named `what` in the error. */
 export function onePositional(positionals: readonly string[], what: string, help: string): string {
@@ -53,20 +15,6 @@ export function onePositional(positionals: readonly string[], what: string, help
   if (positionals.length > 1) throw new UsageError(`expected one ${what}, got ${positionals.length} arguments: ${positionals.join(' ')}`, help);
   return positionals[0] as string;
 }
-
-/** parseArgs options of the model flags every model command takes. */
-export const MODEL_FLAGS = {
-  model: { type: 'string', short: 'm' },
-  device: { type: 'string' },
-  dtype: { type: 'string' },
-  'no-cache': { type: 'boolean' },
-} as const;
-
-/** Help lines of {@link MODEL_FLAGS}. */
-export const MODEL_FLAGS_HELP = `  -m, --model <folder>   diffusers model folder (model_index.json, unet/, vae/, text_encoder/, tokenizer/, scheduler/)
-  --device cpu|cuda|cuda:N  execution device (default cpu); cuda:N = GPU index N (one worker per GPU)
-  --dtype fp32|fp16      weights and compute precision (default fp32 on cpu, fp16 on cuda)
-  --no-cache             build the ONNX graphs in memory instead of using the graph cache`;
 
 /** What the model flags resolve to. */
 export interface ModelFlags {
@@ -83,7 +31,8 @@ export function modelFlags(values: { model?: string | undefined; device?: string
   if (folder === undefined) throw new UsageError('missing --model <folder> (a diffusers model folder)', help);
   checkModelFolder(folder);
   const { device, deviceId } = resolveDeviceSpec(values.device ?? 'cpu');
-  const dtype = choiceFlag(values.dtype, 'dtype', ['fp32', 'fp16'], help) ?? (device === 'cuda' ? 'fp16' : 'fp32');
+  // --dtype is one of the table's choices (options/common.ts), checked when parsed.
+  const dtype = (values.dtype as ModelDType | undefined) ?? (device === 'cuda' ? 'fp16' : 'fp32');
   const id = deviceId !== undefined ? { deviceId } : {};
   return { folder, device, ...id, load: { device, ...id, dtype, ...(values['no-cache'] ? { cache: false as const } : {}) } };
 }

@@ -10,61 +10,22 @@ import { DEFAULT_RETRY, enqueueBatch } from '../editing/batch/queue/enqueue.js';
 import { jobItemHashes, planQueueJobs, queueFingerprint, type QueuePayload } from '../editing/batch/queue/payload.js';
 import { batchesOf, queueCounts, queueJobs, writeQueueReport, type QueueJobStatus } from '../editing/batch/queue/status.js';
 import { loadBatchJob } from '../editing/batch-pipeline.js';
-import { intFlag, onePositional, parseFlags } from './args.js';
+import { onePositional } from './args.js';
 import { printJson, runCommand } from './command.js';
 import { EXIT, UsageError } from './errors.js';
+import { BATCH_QUEUE_TABLE, POLL_MS } from './options/batch-queue.js';
+import { helpText } from './options/help.js';
+import { parseCommand } from './options/parse.js';
 import { ProgressBar } from './progress.js';
 import { REPRISE_VERSION } from './version.js';
 
-export const BATCH_QUEUE_HELP = `Usage: reprise batch <job.yaml|job.json> --queue redis://HOST:PORT[/DB] [--name NAME]
-                    [--output DIR] [--model <folder>] [--attempts N] [--detach] [--json]
-       reprise batch status --queue URL [--name NAME] [--json]
-       reprise batch report --queue URL [--name NAME] [--json]
-
-Puts a job's items on a BullMQ queue in Redis, for \`reprise worker\` processes on any number of
-machines: one queue job per input with all its edits (the input is inverted once). Queue job ids
-come from the items' content hashes: running the same command again adds only what is missing
-(failed ones are retried; done ones are not redone). Then it follows the queue (a progress bar, or
---json lines) until every item is done or failed, and writes <output>/report.html; --detach
-returns right after enqueueing (Ctrl-C while following detaches too: the workers go on).
-
-Workers read the job file, the inputs and write the outputs at the same absolute paths: put the
-job folder and the output folder on a filesystem every worker mounts at the same path.
-
-status  prints the counts of every batch on the queue and writes their report.html
-report  writes every batch's manifest and report.html (per item: outputs, timings, worker,
-        attempts, errors) and prints their paths
-
-Options:
-  --queue <url>          Redis URL (redis://HOST:PORT[/DB])
-  --name <name>          queue name (default ${DEFAULT_QUEUE_NAME}); workers take --name too
-  --output <dir>         output folder (overrides the job's output)
-  --model <folder>       model folder (overrides the job's; a worker's --model overrides both)
-  --attempts <n>         tries of a queue job before it goes to the failed set, 1–20 (default ${DEFAULT_RETRY.attempts})
-  --detach               enqueue and return
-  --json                 progress as JSON lines on stdout, the summary last
-  -h, --help             show this help
-
-Exit codes: 0 every item done (or enqueued with --detach), 1 some item failed, 2 bad flags or
-job file, 3 internal error (e.g. Redis unreachable), 130 detached by Ctrl-C.`;
+/** The help text of `reprise batch --queue` (from its table). */
+export const BATCH_QUEUE_HELP = helpText(BATCH_QUEUE_TABLE);
 
 /** Whether `reprise batch` argv is a queue command (handled here rather than by the local runner). */
 export function isQueueBatch(argv: readonly string[]): boolean {
   return argv[0] === 'status' || argv[0] === 'report' || argv.some((a) => a === '--queue' || a.startsWith('--queue='));
 }
-
-const FLAGS = {
-  queue: { type: 'string' },
-  name: { type: 'string' },
-  output: { type: 'string' },
-  model: { type: 'string', short: 'm' },
-  attempts: { type: 'string' },
-  'backoff-ms': { type: 'string' },
-  'poll-ms': { type: 'string' },
-  detach: { type: 'boolean' },
-  json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
 
 function loadPayloadJob(p: QueuePayload): ReturnType<typeof loadBatchJob> {
   return loadBatchJob(p.jobFile, { output: p.output, ...(p.model !== undefined ? { model: p.model } : {}) });
@@ -73,8 +34,9 @@ function loadPayloadJob(p: QueuePayload): ReturnType<typeof loadBatchJob> {
 /** Runs `batch ... --queue` / `batch status|report`; returns the exit code. */
 export function batchQueueCommand(argv: readonly string[]): Promise<number> {
   return runCommand('batch', argv, async () => {
-    const { values, positionals } = parseFlags(argv, FLAGS, BATCH_QUEUE_HELP);
-    if (values.help) {
+    const parsed = parseCommand(BATCH_QUEUE_TABLE, argv);
+    const { values, positionals } = parsed;
+    if (parsed.help) {
       process.stdout.write(`${BATCH_QUEUE_HELP}\n`);
       return EXIT.ok;
     }
@@ -82,7 +44,7 @@ export function batchQueueCommand(argv: readonly string[]): Promise<number> {
     const connection = queueConnection(parseQueueUrl(values.queue));
     const name = checkQueueName(values.name ?? DEFAULT_QUEUE_NAME);
     const json = values.json === true;
-    const pollMs = intFlag(values['poll-ms'], 'poll-ms', 50, 60_000, BATCH_QUEUE_HELP) ?? 500;
+    const pollMs = values['poll-ms'] ?? POLL_MS;
     const sub = positionals[0];
     if (sub === 'status' || sub === 'report') {
       if (positionals.length > 1) throw new UsageError(`batch ${sub} takes no file`, BATCH_QUEUE_HELP);
@@ -94,8 +56,8 @@ export function batchQueueCommand(argv: readonly string[]): Promise<number> {
       }
     }
     const file = onePositional(positionals, '<job.yaml|job.json>', BATCH_QUEUE_HELP);
-    const attempts = intFlag(values.attempts, 'attempts', 1, 20, BATCH_QUEUE_HELP) ?? DEFAULT_RETRY.attempts;
-    const backoffMs = intFlag(values['backoff-ms'], 'backoff-ms', 0, 3_600_000, BATCH_QUEUE_HELP) ?? DEFAULT_RETRY.backoffMs;
+    const attempts = values.attempts ?? DEFAULT_RETRY.attempts;
+    const backoffMs = values['backoff-ms'] ?? DEFAULT_RETRY.backoffMs;
     const job = loadBatchJob(file, { ...(values.output !== undefined ? { output: values.output } : {}), ...(values.model !== undefined ? { model: values.model } : {}) });
     const hashes = await jobItemHashes(job, queueFingerprint(REPRISE_VERSION));
     const planned = planQueueJobs(job, file, hashes);

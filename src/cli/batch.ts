@@ -1,63 +1,19 @@
 /** `reprise batch <job.yaml|job.json>`: runs a job of inputs × edits, resumably, with an HTML report. */
 import * as path from 'node:path';
 import { runBatch, type BatchProgress, type BatchSummary } from '../editing/batch/runner.js';
-import { JOB_LIMITS } from '../editing/batch/limits.js';
 import { loadBatchJob, makeProcessItem, type BatchEditOptions } from '../editing/batch-pipeline.js';
-import { intFlag, loadPipeline, MODEL_FLAGS, MODEL_FLAGS_HELP, modelFlags, onePositional, parseFlags } from './args.js';
+import { loadPipeline, modelFlags, onePositional } from './args.js';
 import { printJson, runCommand } from './command.js';
 import { EXIT, UsageError } from './errors.js';
 import { handleInterrupts, type InterruptHost } from './interrupt.js';
+import { BATCH_TABLE } from './options/batch.js';
+import { helpText } from './options/help.js';
+import { parseCommand } from './options/parse.js';
 import { ProgressBar } from './progress.js';
 import { REPRISE_VERSION } from './version.js';
 
-export const BATCH_HELP = `Usage: reprise batch <job.yaml|job.json> [--model <folder>] [--output DIR] [--concurrency N]
-                    [--no-resume] [--json]
-
-Runs a job file: every input image × every edit. Each input is inverted once; each item writes
-<output>/<input>/<edit>.png and <edit>.attn.png (attention maps), each input
-<input>/_source.png, _inversion.safetensors and _reconstruction.png; report.html shows them all.
-The job file is checked in full before anything runs (every problem listed, exit 2). One failing
-item never stops the others (exit 1 at the end). Finished items are recorded in
-<output>/.reprise-manifest.json: run the same command again to resume — done items whose input,
-prompts, options and model are unchanged are skipped.
-
-Ctrl-C stops cleanly (running items stop at their next step; exit 130; rerun to resume); a second
-Ctrl-C exits immediately. Outputs are written atomically, never half-written.
-Job files are bounded: ${JOB_LIMITS.fileBytes / 1024 / 1024} MiB, ${JOB_LIMITS.depth} levels, ${JOB_LIMITS.aliases} YAML aliases, ${JOB_LIMITS.inputs} input files, ${JOB_LIMITS.edits} edits,
-${JOB_LIMITS.items} items (docs/batch.md, "Guarantees and limits"); over a limit: exit 2, saying how to split.
-Many machines: --queue redis://HOST:PORT puts the items on a queue for \`reprise worker\`
-(see \`reprise batch --queue URL --help\`).
-
-Job file (YAML or JSON):
-  version: 1
-  model: ./models/sd15            # or --model
-  output: ./out                   # or --output
-  concurrency: 1
-  prompt: "a cat on a bench"      # source prompt of inputs without their own
-  defaults: { method: ef-ddpm, steps: 50, attention: { crossReplace: 0.8, selfReplace: 0.4 } }
-  inputs: [ "photos/*.jpg", { path: dog.png, prompt: "a dog on the grass" } ]
-  edits:
-    - { name: tiger, prompt: "a tiger on a bench" }
-    - { name: red, prompt: "a cat on a red bench", attention: { localBlend: [bench] } }
-Edit options: method, steps, seed, resize, residual, eta, skip, p, negativePrompt, sourceGuidance,
-inversionGamma (inversion: the same for every edit, set them in defaults), guidance, attention
-{ edit, crossReplace, selfReplace, reweight, localBlend, ... }, gamma, maps (true/false).
-
-Options:
-${MODEL_FLAGS_HELP}
-                         (overrides the job's model)
-  --output <dir>         output folder (overrides the job's output; relative to the current folder)
-  --concurrency <n>      items run at once, 1–64 (overrides the job's concurrency)
-  --no-resume            redo every item, even those already done
-  --json                 progress events as JSON lines on stdout, the summary last
-  -h, --help             show this help
-
-Examples:
-  reprise batch job.yaml
-  reprise batch job.yaml --model models/sd15 --output runs/today --concurrency 2 --json
-
-Exit codes: 0 every item done, 1 some item failed (the others ran), 2 bad flags or job file,
-130 interrupted (rerun to resume), 3 internal error.`;
+/** The help text of `reprise batch` (from its table). */
+export const BATCH_HELP = helpText(BATCH_TABLE);
 
 /** Options of {@link batchCommand} beyond argv (tests). */
 export interface BatchCommandOptions {
@@ -105,17 +61,14 @@ function exitCode(summary: BatchSummary<BatchEditOptions>): number {
 /** Runs `batch` with argv (without the command name); returns the exit code. */
 export function batchCommand(argv: readonly string[], options: BatchCommandOptions = {}): Promise<number> {
   return runCommand('batch', argv, async () => {
-    const { values, positionals } = parseFlags(
-      argv,
-      { ...MODEL_FLAGS, output: { type: 'string' }, concurrency: { type: 'string' }, 'no-resume': { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-      BATCH_HELP,
-    );
-    if (values.help) {
+    const parsed = parseCommand(BATCH_TABLE, argv);
+    const { values, positionals } = parsed;
+    if (parsed.help) {
       process.stdout.write(`${BATCH_HELP}\n`);
       return EXIT.ok;
     }
     const file = onePositional(positionals, '<job.yaml|job.json>', BATCH_HELP);
-    const concurrency = intFlag(values.concurrency, 'concurrency', 1, 64, BATCH_HELP);
+    const { concurrency } = values;
     const job = loadBatchJob(file, { ...(values.output !== undefined ? { output: values.output } : {}), ...(values.model !== undefined ? { model: values.model } : {}), ...(concurrency !== undefined ? { concurrency } : {}) });
     if (job.model === undefined) throw new UsageError(`no model: set "model:" in ${file} or pass --model <folder>`, BATCH_HELP);
     const model = modelFlags({ ...values, model: job.model }, BATCH_HELP);

@@ -18,21 +18,20 @@ import { jobItemHashes, planQueueJobs, queueFingerprint, type QueuePayload } fro
 import { queueCounts, queueJobs } from '../editing/batch/queue/status.js';
 import { writeImage } from '../io/image/index.js';
 import { bundledModelDir } from '../models/bundled-model.js';
-import { intFlag, loadPipeline, modelFlags, parseFlags } from './args.js';
-import { printJson } from './command.js';
+import { loadPipeline, modelFlags } from './args.js';
+import { printJson, runCommand } from './command.js';
 import { EXIT, UsageError } from './errors.js';
+import { BENCH_BATCH_DEFAULTS, BENCH_BATCH_TABLE, WORKER_COUNT } from './options/bench-batch.js';
+import { helpText } from './options/help.js';
+import { parseCommand } from './options/parse.js';
+import { numberFacts, rangeWords } from './options/schema-facts.js';
 import { REPRISE_VERSION } from './version.js';
 
-export const BENCH_BATCH_HELP = `Usage: reprise bench batch --queue redis://HOST:PORT[/DB] [--workers 1,2,4] [--inputs N] [--edits N]
-                          [--steps N] [--size PX] [--model <folder>] [--device cpu|cuda|cuda:N]
+/** The help text of `reprise bench batch` (from its table). */
+export const BENCH_BATCH_HELP = helpText(BENCH_BATCH_TABLE);
 
-One generated job (N inputs × N edits, default 6 × 2, --steps 4, --size 64 px pictures, the bundled
-model) run by the local runner in this process, then through the queue by 1, 2, 4... \`reprise worker\`
-processes on this machine (spawned, model loaded before timing starts). Prints JSON lines:
-items/minute of each, the speed-up over one worker and the queue's overhead per item
-(queue with one worker minus local, per item). The local runner is timed after one warm-up item;
-each worker's first item includes its session start-up, so the overhead is an upper bound. The Redis database is only used under fresh
-queue names, removed afterwards.`;
+const countFacts = numberFacts(WORKER_COUNT);
+const WORKER_COUNT_WORDS = countFacts ? rangeWords(countFacts) : 'a whole number';
 
 function picture(size: number, seed: number): { width: number; height: number; channels: 3; bitDepth: 8; data: Uint8Array } {
   const data = new Uint8Array(size * size * 3);
@@ -64,23 +63,28 @@ function waitForLine(child: ChildProcess, test: (e: Record<string, unknown>) => 
 }
 
 /** Runs `bench batch`; returns the exit code. */
-export async function benchBatchCommand(argv: readonly string[]): Promise<number> {
-  const { values } = parseFlags(
-    argv,
-    { queue: { type: 'string' }, workers: { type: 'string' }, inputs: { type: 'string' }, edits: { type: 'string' }, steps: { type: 'string' }, size: { type: 'string' }, model: { type: 'string' }, device: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-    BENCH_BATCH_HELP,
-  );
-  if (values.help) {
+export function benchBatchCommand(argv: readonly string[]): Promise<number> {
+  return runCommand('bench batch', argv, () => benchBatch(argv));
+}
+
+async function benchBatch(argv: readonly string[]): Promise<number> {
+  const parsed = parseCommand(BENCH_BATCH_TABLE, argv);
+  const { values } = parsed;
+  if (parsed.help) {
     process.stdout.write(`${BENCH_BATCH_HELP}\n`);
     return EXIT.ok;
   }
   if (values.queue === undefined) throw new UsageError('missing --queue redis://HOST:PORT[/DB]', BENCH_BATCH_HELP);
   const connection = queueConnection(parseQueueUrl(values.queue));
-  const counts = (values.workers ?? '1,2,4').split(',').map((w) => intFlag(w.trim(), 'workers', 1, 64, BENCH_BATCH_HELP) as number);
-  const nInputs = intFlag(values.inputs, 'inputs', 1, 1000, BENCH_BATCH_HELP) ?? 6;
-  const nEdits = intFlag(values.edits, 'edits', 1, 20, BENCH_BATCH_HELP) ?? 2;
-  const steps = intFlag(values.steps, 'steps', 1, 1000, BENCH_BATCH_HELP) ?? 4;
-  const size = intFlag(values.size, 'size', 16, 1024, BENCH_BATCH_HELP) ?? 64;
+  const counts = (values.workers ?? BENCH_BATCH_DEFAULTS.workers).split(',').map((w) => {
+    const n = Number(w.trim());
+    if (w.trim() === '' || !WORKER_COUNT.safeParse(n).success) throw new UsageError(`--workers takes a comma-separated list, each ${WORKER_COUNT_WORDS}; got "${w}"`, BENCH_BATCH_HELP);
+    return n;
+  });
+  const nInputs = values.inputs ?? BENCH_BATCH_DEFAULTS.inputs;
+  const nEdits = values.edits ?? BENCH_BATCH_DEFAULTS.edits;
+  const steps = values.steps ?? BENCH_BATCH_DEFAULTS.steps;
+  const size = values.size ?? BENCH_BATCH_DEFAULTS.size;
   const model = path.resolve(values.model ?? bundledModelDir());
   const device = values.device ?? 'cpu';
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'reprise-bench-batch-'));

@@ -1,25 +1,14 @@
 /** `reprise cache ls|prune`: what the compiled-graph cache holds, and removing what is not needed. */
 import { cacheUsage, pruneCache } from '../runtime/cache-usage.js';
 import { defaultCacheDir } from '../runtime/graph-cache.js';
-import { numberFlag, parseFlags } from './args.js';
 import { printJson, runCommand } from './command.js';
 import { EXIT, UsageError } from './errors.js';
+import { CACHE_TABLE } from './options/cache.js';
+import { helpText } from './options/help.js';
+import { parseCommand } from './options/parse.js';
 
-export const CACHE_HELP = `Usage: reprise cache ls [--dir D] [--json]
-       reprise cache prune (--all | --older-than DAYS) [--dir D] [--dry-run] [--json]
-
-The compiled-graph cache (default $REPRISE_CACHE_DIR or ~/.cache/reprise/graphs) holds one folder
-per compiled graph and one shared weights folder (w-<id>) per model weights and dtype: every graph
-of a model references the same weights (in place in the model's safetensors files where the
-stored dtype is used as is, else one converted weights.data).
-
-  ls                     list graphs and weights folders with their sizes
-  prune                  remove graphs (--all, or unused for --older-than DAYS), unfinished builds,
-                         then weights folders no graph uses
-  --dir <folder>         the cache folder
-  --dry-run              say what prune would remove, remove nothing
-  --json                 print one JSON object
-  -h, --help             show this help`;
+/** The help text of `reprise cache` (from its table). */
+export const CACHE_HELP = helpText(CACHE_TABLE);
 
 const mb = (b: number): string => `${(b / 2 ** 20).toFixed(1)} MB`;
 
@@ -29,8 +18,9 @@ export function cacheCommand(argv: readonly string[]): Promise<number> {
 }
 
 function cacheBody(argv: readonly string[]): number {
-  const { values, positionals } = parseFlags(argv, { dir: { type: 'string' }, all: { type: 'boolean' }, 'older-than': { type: 'string' }, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, CACHE_HELP);
-  if (values.help) {
+  const parsed = parseCommand(CACHE_TABLE, argv);
+  const { values, positionals } = parsed;
+  if (parsed.help) {
     process.stdout.write(`${CACHE_HELP}\n`);
     return EXIT.ok;
   }
@@ -50,7 +40,7 @@ function cacheBody(argv: readonly string[]): number {
     return EXIT.ok;
   }
   if (sub === 'prune') {
-    const days = numberFlag(values['older-than'], 'older-than', 0, 100_000, CACHE_HELP);
+    const days = values['older-than'];
     if ((days === undefined) === (values.all !== true)) throw new UsageError('prune needs exactly one of --all and --older-than DAYS', CACHE_HELP);
     const dryRun = values['dry-run'] === true;
     const r = pruneCache(dir, days === undefined ? { kind: 'all', dryRun } : { kind: 'unused-for', days, dryRun });

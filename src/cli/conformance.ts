@@ -3,24 +3,18 @@
  * Exit codes: 0 all within tolerance, 1 some component failed, 2 usage error.
  */
 import * as fs from 'node:fs';
-import { parseArgs } from 'node:util';
-import { RepriseError } from '../errors.js';
 import { runConformance } from '../conformance/runner.js';
 import type { ConformanceResult } from '../conformance/result.js';
 import { resolveDeviceSpec, type DeviceSpec } from '../runtime/device.js';
+import { onePositional } from './args.js';
+import { runCommand } from './command.js';
+import { EXIT, UsageError } from './errors.js';
+import { CONFORMANCE_TABLE } from './options/conformance.js';
+import { helpText } from './options/help.js';
+import { parseCommand } from './options/parse.js';
 
-export const CONFORMANCE_HELP = `Usage: reprise conformance <folder> [--json] [--dtype fp32|fp16] [--device cpu|cuda|cuda:N] [--no-cache]
-
-Runs every component found in <folder> (laid out like shared/fixtures/reference: UNet, VAE and
-text-encoder folders with reference.safetensors, tokenizer folders with reference.json, and
-schedulers*.json files) and compares it with the reference outputs.
-
-Prints one line per component (one JSON object per line with --json). Exit code 0 when every
-component is within tolerance (fp32: 1e-4 max relative error, fp16: 1e-2; tokenizer ids
-identical; scheduler sums 1e-5), 1 otherwise, 2 on a usage error.
-
-Example:
-  npm run conformance -- ../shared/fixtures/reference --json`;
+/** The help text of `reprise conformance` (from its table). */
+export const CONFORMANCE_HELP = helpText(CONFORMANCE_TABLE);
 
 function format(r: ConformanceResult): string {
   const status = r.ok ? 'ok  ' : 'FAIL';
@@ -29,44 +23,21 @@ function format(r: ConformanceResult): string {
 }
 
 /** Runs the conformance command with argv (without the command name); returns the exit code. */
-export async function conformanceCommand(argv: readonly string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      options: { json: { type: 'boolean' }, dtype: { type: 'string' }, device: { type: 'string' }, 'no-cache': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-    });
-  } catch (e) {
-    process.stderr.write(`${(e as Error).message}\n\n${CONFORMANCE_HELP}\n`);
-    return 2;
-  }
+export function conformanceCommand(argv: readonly string[]): Promise<number> {
+  return runCommand('conformance', argv, () => conformance(argv));
+}
+
+async function conformance(argv: readonly string[]): Promise<number> {
+  const parsed = parseCommand(CONFORMANCE_TABLE, argv);
   const { values, positionals } = parsed;
-  if (values.help) {
+  if (parsed.help) {
     process.stdout.write(`${CONFORMANCE_HELP}\n`);
-    return 0;
+    return EXIT.ok;
   }
-  const folder = positionals[0];
-  if (folder === undefined || positionals.length > 1) {
-    process.stderr.write(`Expected exactly one folder.\n\n${CONFORMANCE_HELP}\n`);
-    return 2;
-  }
-  if (!fs.existsSync(folder) || !fs.statSync(folder).isDirectory()) {
-    process.stderr.write(`Not a folder: ${folder}\n`);
-    return 2;
-  }
-  const dtype = values.dtype ?? 'fp32';
-  if (dtype !== 'fp32' && dtype !== 'fp16') {
-    process.stderr.write(`--dtype must be fp32 or fp16, got "${dtype}"\n`);
-    return 2;
-  }
-  let device: DeviceSpec;
-  try {
-    device = resolveDeviceSpec(values.device ?? 'cpu');
-  } catch (e) {
-    process.stderr.write(`${(e as RepriseError).message}\n`);
-    return 2;
-  }
+  const folder = onePositional(positionals, '<folder>', CONFORMANCE_HELP);
+  if (!fs.existsSync(folder) || !fs.statSync(folder).isDirectory()) throw new UsageError(`not a folder: ${folder}`, CONFORMANCE_HELP);
+  const dtype = (values.dtype ?? 'fp32') as 'fp32' | 'fp16';
+  const device: DeviceSpec = resolveDeviceSpec(values.device ?? 'cpu');
   const results = await runConformance(folder, {
     dtype,
     ...device,
@@ -75,9 +46,9 @@ export async function conformanceCommand(argv: readonly string[]): Promise<numbe
   });
   if (results.length === 0) {
     process.stderr.write(`No components found in ${folder} (expected config.json, vocab.json or schedulers*.json).\n`);
-    return 1;
+    return EXIT.failed;
   }
-  return results.every((r) => r.ok) ? 0 : 1;
+  return results.every((r) => r.ok) ? EXIT.ok : EXIT.failed;
 }
 
 const isMain = process.argv[1] !== undefined && /conformance\.(ts|js)$/.test(process.argv[1]);

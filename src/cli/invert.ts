@@ -3,42 +3,30 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { readImage } from '../io/image/index.js';
 import { saveInversion } from '../inversion/record.js';
-import { assertNotInput, checkOutputFile, fileStem, loadPipeline, MODEL_FLAGS, MODEL_FLAGS_HELP, modelFlags, onePositional, parseFlags } from './args.js';
+import { assertNotInput, checkOutputFile, fileStem, loadPipeline, modelFlags, onePositional } from './args.js';
 import { printJson, runCommand } from './command.js';
 import { EXIT } from './errors.js';
 import { ProgressBar } from './progress.js';
 import { workingSizeLine } from '../editing/working-size.js';
-import { INVERT_FLAGS, INVERT_FLAGS_HELP, invertOptionsFromFlags } from './source.js';
+import { helpText } from './options/help.js';
+import { INVERT_TABLE } from './options/invert.js';
+import { parseCommand } from './options/parse.js';
+import { invertOptionsFromFlags } from './source.js';
 
-export const INVERT_HELP = `Usage: reprise invert <image> --model <folder> [--prompt P] [--method M] [--steps N] [--guidance W]
-                     [--seed S] [--resize fit|crop|pad] [--size N | --native] [--no-residual] [--out FILE] [--json]
-
-Inverts an image (PNG, JPEG, WebP, GIF, BMP, TIFF) into an inversion record: one .safetensors
-file holding everything needed to regenerate it (bit-identical with the residual, the default)
-or to edit it with \`reprise edit\`. The record only works with the model it was made with.
-
-Options:
-${MODEL_FLAGS_HELP}
-${INVERT_FLAGS_HELP}
-  --guidance <w>         guidance of the inversion (default 3.5 for ef-ddpm, else 1)
-  -o, --out <file>       the record (default: <image name>.inv.safetensors in the current folder)
-  --json                 print one JSON object with the result (progress stays on stderr)
-  -h, --help             show this help
-
-Examples:
-  reprise invert cat.jpg --model models/sd15 --prompt "a cat on a bench"
-  reprise invert cat.jpg -m models/sd15 -p "a cat" --method bdia --steps 30 --out cat-bdia.inv.safetensors --json`;
+/** The help text of `reprise invert` (from its table). */
+export const INVERT_HELP = helpText(INVERT_TABLE);
 
 /** Runs `invert` with argv (without the command name); returns the exit code. */
 export function invertCommand(argv: readonly string[]): Promise<number> {
   return runCommand('invert', argv, async () => {
-    const { values, positionals } = parseFlags(argv, { ...MODEL_FLAGS, ...INVERT_FLAGS, guidance: { type: 'string' }, out: { type: 'string', short: 'o' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, INVERT_HELP);
-    if (values.help) {
+    const parsed = parseCommand(INVERT_TABLE, argv);
+    const { values, positionals } = parsed;
+    if (parsed.help) {
       process.stdout.write(`${INVERT_HELP}\n`);
       return EXIT.ok;
     }
     const input = onePositional(positionals, '<image>', INVERT_HELP);
-    const options = invertOptionsFromFlags(values, values.guidance, 'guidance', INVERT_HELP);
+    const options = invertOptionsFromFlags(parsed, values.guidance);
     const out = values.out ?? `${fileStem(input)}.inv.safetensors`;
     assertNotInput(out, [input], INVERT_HELP);
     checkOutputFile(out);

@@ -2,54 +2,39 @@
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { sanitizeName } from '../editing/batch/paths.js';
+import type { InvertOptions } from '../editing/options.js';
 import { writeImage } from '../io/image/index.js';
-import { assertNotInput, checkOutputFile, checkOutputFolder, ensureFolder, fileStem, intFlag, loadPipeline, MODEL_FLAGS, MODEL_FLAGS_HELP, modelFlags, onePositional, parseFlags } from './args.js';
+import { assertNotInput, checkOutputFile, checkOutputFolder, ensureFolder, fileStem, isRecordPath, loadPipeline, modelFlags, onePositional } from './args.js';
 import { printJson, runCommand } from './command.js';
 import { EXIT, UsageError } from './errors.js';
 import { ProgressBar } from './progress.js';
-import { givenFlags, INVERT_FLAGS, INVERT_FLAGS_HELP, invertOptionsFromFlags, readSourceInput, sourceInversion } from './source.js';
+import { flagsInGroup } from './options/define.js';
+import { helpText } from './options/help.js';
+import { INVERSION_GROUP } from './options/inversion.js';
+import { MAPS_TABLE } from './options/maps.js';
+import { parseCommand } from './options/parse.js';
+import { givenFlags, invertOptionsFromFlags, readSourceInput, sourceInversion } from './source.js';
 import { REPRISE_VERSION } from './version.js';
 
-export const MAPS_HELP = `Usage: reprise maps <image|inv.safetensors> --model <folder> [--prompt P] [--out grid.png]
-                   [--tokens-dir DIR] [--resolution N] [--json]
+/** The help text of `reprise maps` (from its table). */
+export const MAPS_HELP = helpText(MAPS_TABLE);
 
-Shows where each word of the source prompt attends: regenerates the image from its inversion
-(an image is inverted first with the inversion flags; a record from \`reprise invert\` is used as
-is) while recording the cross-attention maps, and writes a labelled grid of the image and one
-heatmap per prompt token. With --tokens-dir, also one overlay per token:
-<DIR>/<position>-<token>.png.
-
-Options:
-${MODEL_FLAGS_HELP}
-  -o, --out <file>       the grid PNG (default: <input name>.maps.png in the current folder)
-  --tokens-dir <dir>     also write each token's overlay into this folder (created if missing)
-  --resolution <n>       attention map side kept (default 16, or the nearest available)
-  --json                 print one JSON object with the result (progress stays on stderr)
-  -h, --help             show this help
-
-Inversion (only when the input is an image, not a record):
-${INVERT_FLAGS_HELP}
-  --guidance <w>         guidance of the inversion (default 3.5 for ef-ddpm, else 1)
-
-Examples:
-  reprise maps cat.jpg --model models/sd15 --prompt "a cat on a bench"
-  reprise maps cat.inv.safetensors -m models/sd15 --out cat-maps.png --tokens-dir cat-tokens --json`;
+/** The flags that apply only when the input is an image (refused with a record). */
+const IMAGE_ONLY = flagsInGroup(MAPS_TABLE, INVERSION_GROUP).map((f) => f.name);
 
 /** Runs `maps` with argv (without the command name); returns the exit code. */
 export function mapsCommand(argv: readonly string[]): Promise<number> {
   return runCommand('maps', argv, async () => {
-    const { values, positionals } = parseFlags(
-      argv,
-      { ...MODEL_FLAGS, ...INVERT_FLAGS, guidance: { type: 'string' }, out: { type: 'string', short: 'o' }, 'tokens-dir': { type: 'string' }, resolution: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-      MAPS_HELP,
-    );
-    if (values.help) {
+    const parsed = parseCommand(MAPS_TABLE, argv);
+    const { values, positionals } = parsed;
+    if (parsed.help) {
       process.stdout.write(`${MAPS_HELP}\n`);
       return EXIT.ok;
     }
     const input = onePositional(positionals, '<image|inv.safetensors>', MAPS_HELP);
-    const invertOptions = invertOptionsFromFlags(values, values.guidance, 'guidance', MAPS_HELP);
-    const resolution = intFlag(values.resolution, 'resolution', 1, 1024, MAPS_HELP);
+    // A record's inversion is done: its flags are refused below, naming the record.
+    const invertOptions: InvertOptions = isRecordPath(input) ? {} : invertOptionsFromFlags(parsed, values.guidance);
+    const { resolution } = values;
     const out = values.out ?? `${fileStem(input)}.maps.png`;
     if (path.extname(out).toLowerCase() !== '.png') throw new UsageError(`--out must be a .png file, got ${out}`, MAPS_HELP);
     assertNotInput(out, [input], MAPS_HELP);
@@ -58,7 +43,7 @@ export function mapsCommand(argv: readonly string[]): Promise<number> {
     const t0 = performance.now();
     const source = await readSourceInput(input);
     if (source.kind === 'record') {
-      const given = givenFlags(values, [...Object.keys(INVERT_FLAGS), 'guidance']);
+      const given = givenFlags(parsed.all, IMAGE_ONLY);
       if (given.length > 0) throw new UsageError(`${given.join(', ')} apply when inverting an image; ${input} is already an inversion record (prompt "${source.record.prompts.source}")`, MAPS_HELP);
     }
     const prompt = source.kind === 'record' ? source.record.prompts.source : (invertOptions.prompt ?? '');

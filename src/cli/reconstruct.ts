@@ -6,36 +6,25 @@ import { decodeToImage } from '../editing/pixels.js';
 import { checkReconstruction } from '../editing/record-check.js';
 import { writeImage } from '../io/image/index.js';
 import { loadInversion } from '../inversion/record.js';
-import { assertNotInput, checkOutputFile, fileStem, loadPipeline, MODEL_FLAGS, MODEL_FLAGS_HELP, modelFlags, onePositional, parseFlags } from './args.js';
+import { assertNotInput, checkOutputFile, fileStem, loadPipeline, modelFlags, onePositional } from './args.js';
 import { printJson, runCommand } from './command.js';
 import { EXIT } from './errors.js';
+import { helpText } from './options/help.js';
+import { parseCommand } from './options/parse.js';
+import { RECONSTRUCT_TABLE } from './options/reconstruct.js';
 import { ProgressBar } from './progress.js';
 import { checkRecordModel } from './source.js';
 import { REPRISE_VERSION } from './version.js';
 
-export const RECONSTRUCT_HELP = `Usage: reprise reconstruct <inv.safetensors> --model <folder> [--out FILE] [--json]
-
-Regenerates the image of an inversion record (from \`reprise invert\`). With the residual (the
-default of \`reprise invert\`) the pixels are bit-identical to the inverted image: they are checked
-against the record's checksum of the inverted image, and a mismatch is an error (exit 1; the
-image is still written). PNG output carries text metadata: prompt, method, steps, seed, reprise version.
-
-Options:
-${MODEL_FLAGS_HELP}
-  -o, --out <file>       the image, .png (lossless), .jpg or .webp
-                         (default: <record name>.reconstruction.png in the current folder)
-  --json                 print one JSON object with the result (progress stays on stderr)
-  -h, --help             show this help
-
-Examples:
-  reprise reconstruct cat.inv.safetensors --model models/sd15
-  reprise reconstruct cat.inv.safetensors -m models/sd15 --out same-cat.png --json`;
+/** The help text of `reprise reconstruct` (from its table). */
+export const RECONSTRUCT_HELP = helpText(RECONSTRUCT_TABLE);
 
 /** Runs `reconstruct` with argv (without the command name); returns the exit code. */
 export function reconstructCommand(argv: readonly string[]): Promise<number> {
   return runCommand('reconstruct', argv, async () => {
-    const { values, positionals } = parseFlags(argv, { ...MODEL_FLAGS, out: { type: 'string', short: 'o' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, RECONSTRUCT_HELP);
-    if (values.help) {
+    const parsed = parseCommand(RECONSTRUCT_TABLE, argv);
+    const { values, positionals } = parsed;
+    if (parsed.help) {
       process.stdout.write(`${RECONSTRUCT_HELP}\n`);
       return EXIT.ok;
     }

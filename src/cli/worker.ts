@@ -9,44 +9,23 @@ import { queueFingerprint, type QueuePayload } from '../editing/batch/queue/payl
 import { startQueueWorker } from '../editing/batch/queue/worker.js';
 import type { Pipeline } from '../editing/pipeline.js';
 import { RepriseError } from '../errors.js';
-import { intFlag, loadPipeline, MODEL_FLAGS, MODEL_FLAGS_HELP, modelFlags, parseFlags } from './args.js';
+import { loadPipeline, modelFlags } from './args.js';
 import { printJson, runCommand } from './command.js';
 import { EXIT, UsageError } from './errors.js';
+import { helpText } from './options/help.js';
+import { parseCommand } from './options/parse.js';
+import { WORKER_CONCURRENCY, WORKER_TABLE } from './options/worker.js';
 import { REPRISE_VERSION } from './version.js';
 
-export const WORKER_HELP = `Usage: reprise worker --queue redis://HOST:PORT[/DB] [--name NAME] [--concurrency N]
-                     [--model <folder>] [--device cpu|cuda|cuda:N] [--dtype fp32|fp16] [--lock-ms N] [--json]
-
-Processes the items that \`reprise batch <job> --queue\` put on the queue, until stopped. Each queue
-job is one input with its edits; its outputs go to the job's output folder (atomic writes, the
-same bytes a local run writes). Run one worker per GPU: \`reprise worker --device cuda:1 ...\`
-(or CUDA_VISIBLE_DEVICES=1 reprise worker --device cuda ...). The job folder and the output folder must be mounted at the same path on every
-worker machine.
-
-At least once: a worker that dies leaves its queue job to be taken by another one once its lock
-expires (--lock-ms); a queue job whose items fail is retried, then kept in the failed set with its
-errors. SIGTERM or Ctrl-C finishes the running queue jobs and exits 0; a second one exits at once.
-
-Options:
-  --queue <url>          Redis URL
-  --name <name>          queue name (default ${DEFAULT_QUEUE_NAME})
-  --concurrency <n>      queue jobs (inputs) run at once, 1–64 (default 1)
-${MODEL_FLAGS_HELP}
-                         (default: each job's own model)
-  --lock-ms <n>          lock of a running queue job; redelivered this long after a worker dies
-                         (default 30000)
-  --json                 events as JSON lines on stdout
-  -h, --help             show this help`;
+/** The help text of `reprise worker` (from its table). */
+export const WORKER_HELP = helpText(WORKER_TABLE);
 
 /** Runs `worker` with argv (without the command name); returns the exit code once stopped. */
 export function workerCommand(argv: readonly string[]): Promise<number> {
   return runCommand('worker', argv, async () => {
-    const { values, positionals } = parseFlags(
-      argv,
-      { ...MODEL_FLAGS, queue: { type: 'string' }, name: { type: 'string' }, concurrency: { type: 'string' }, 'lock-ms': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-      WORKER_HELP,
-    );
-    if (values.help) {
+    const parsed = parseCommand(WORKER_TABLE, argv);
+    const { values, positionals } = parsed;
+    if (parsed.help) {
       process.stdout.write(`${WORKER_HELP}\n`);
       return EXIT.ok;
     }
@@ -54,8 +33,8 @@ export function workerCommand(argv: readonly string[]): Promise<number> {
     if (values.queue === undefined) throw new UsageError('missing --queue redis://HOST:PORT[/DB]', WORKER_HELP);
     const connection = queueConnection(parseQueueUrl(values.queue));
     const name = checkQueueName(values.name ?? DEFAULT_QUEUE_NAME);
-    const concurrency = intFlag(values.concurrency, 'concurrency', 1, 64, WORKER_HELP) ?? 1;
-    const lockDurationMs = intFlag(values['lock-ms'], 'lock-ms', 200, 3_600_000, WORKER_HELP);
+    const concurrency = values.concurrency ?? WORKER_CONCURRENCY;
+    const lockDurationMs = values['lock-ms'];
     const fixed = values.model !== undefined ? modelFlags(values, WORKER_HELP) : undefined;
     const json = values.json === true;
     const log = (event: Record<string, unknown>, text: string): void => {

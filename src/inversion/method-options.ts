@@ -28,12 +28,9 @@ interface CheckDef {
   readonly format?: string;
 }
 
-function factsOf(key: string, schema: OptionSchema): OptionFacts {
-  const inner = schema.unwrap();
-  const base = { key, default: schema.def.defaultValue as number | boolean | string, description: schema.description ?? '' };
-  if (inner instanceof z.ZodBoolean) return { ...base, type: 'boolean' };
-  if (inner instanceof z.ZodEnum) return { ...base, type: 'enum', choices: inner.options.map(String) };
-  const checks = ((inner as z.ZodNumber).def.checks ?? []).map((c) => (c as unknown as { _zod: { def: CheckDef } })._zod.def);
+/** The range of a zod number schema, read off its checks (`.int()`, `.min()`, `.gt()`, `.max()`, `.lt()`, ...). */
+export function numberBounds(schema: z.ZodNumber): Pick<OptionFacts, 'min' | 'max'> & { readonly integer: boolean } {
+  const checks = (schema.def.checks ?? []).map((c) => (c as unknown as { _zod: { def: CheckDef } })._zod.def);
   let min: OptionFacts['min'];
   let max: OptionFacts['max'];
   let integer = false;
@@ -42,7 +39,16 @@ function factsOf(key: string, schema: OptionSchema): OptionFacts {
     if (c.check === 'less_than' && c.value !== undefined) max = { value: c.value, inclusive: c.inclusive === true };
     if (c.check === 'number_format' && (c.format === 'safeint' || c.format === 'int32' || c.format === 'uint32')) integer = true;
   }
-  return { ...base, type: integer ? 'integer' : 'number', ...(min ? { min } : {}), ...(max ? { max } : {}) };
+  return { integer, ...(min ? { min } : {}), ...(max ? { max } : {}) };
+}
+
+function factsOf(key: string, schema: OptionSchema): OptionFacts {
+  const inner = schema.unwrap();
+  const base = { key, default: schema.def.defaultValue as number | boolean | string, description: schema.description ?? '' };
+  if (inner instanceof z.ZodBoolean) return { ...base, type: 'boolean' };
+  if (inner instanceof z.ZodEnum) return { ...base, type: 'enum', choices: inner.options.map(String) };
+  const { integer, ...bounds } = numberBounds(inner as z.ZodNumber);
+  return { ...base, type: integer ? 'integer' : 'number', ...bounds };
 }
 
 /** The facts of every option of a method, in schema order. */
