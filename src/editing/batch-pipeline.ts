@@ -35,6 +35,7 @@ import { flattenAlpha, toBitDepth8 } from '../io/image/raster.js';
 import { readImage } from '../io/image/read-write.js';
 import type { RasterImage } from '../io/image/types.js';
 import { saveInversion, type Inversion } from '../inversion/record.js';
+import { getInversionMethod, inversionMethods } from '../inversion/registry.js';
 import { canonicalJson } from './batch/hash.js';
 import { JobFileError, loadJobFile, readJobDocument, type BatchItem, type BatchJob, type JobOverrides } from './batch/job-file.js';
 import { editOverrides, formatProblemPath, isPlainObject, makeJobSchema, mergeEditOptions, sortProblems, type JobProblem, type JobSchema } from './batch/job-schema.js';
@@ -71,6 +72,14 @@ export const batchEditOptionsSchema = z.strictObject({
   const own = o.scheduler === undefined ? undefined : ownRuleMessage(o.scheduler, o.method);
   if (own !== undefined) ctx.addIssue({ code: 'custom', path: ['scheduler'], message: `${own}; use method ddim or negative-prompt` });
   if (o.karras === true && o.scheduler === undefined) ctx.addIssue({ code: 'custom', path: ['karras'], message: 'karras needs a scheduler' });
+  // A method option the method does not take is refused when the job is validated (Pipeline.invert would refuse it per item).
+  const takes = new Set(Object.keys(getInversionMethod(o.method).options.shape));
+  const given: readonly (readonly [string, string, unknown])[] = [['eta', 'eta', o.eta], ['skip', 'skip', o.skip], ['p', 'p', o.p], ['seed', 'seed', o.seed], ['inversionGamma', 'gamma', o.inversionGamma]];
+  for (const [key, option, value] of given) {
+    if (value === undefined || takes.has(option)) continue;
+    const others = inversionMethods().filter((m) => option in m.options.shape).map((m) => m.name);
+    ctx.addIssue({ code: 'custom', path: [key], message: `${key} applies to method ${others.join(' or ')}, not ${o.method}; remove it or change the method` });
+  }
 });
 
 /** Parsed options of one batch edit. */

@@ -6,7 +6,11 @@
 import { z } from 'zod';
 import { crossReplaceSchema, selfReplaceSchema } from '../attention/alignment/index.js';
 import { ConfigError } from '../errors.js';
-import { INVERSION_METHODS } from '../inversion/options.js';
+import { bdiaMethod } from '../inversion/bdia.js';
+import { edictMethod } from '../inversion/edict.js';
+import { efDdpmMethod } from '../inversion/ef-ddpm.js';
+import { INVERSION_METHODS, resolveInversionOptions, type InversionOptions } from '../inversion/options.js';
+import { inversionMethods } from '../inversion/registry.js';
 import type { InversionMethod } from '../inversion/types.js';
 import { SOLVER_IDS, specForName } from '../solvers/index.js';
 
@@ -31,16 +35,34 @@ export const invertOptionsSchema = z.strictObject({
   steps: z.number().int().min(1).max(1000).optional(),
   /** Source guidance (default: 3.5 for EF-DDPM as the reference, 1 otherwise). */
   guidance: z.number().min(0).max(50).optional(),
-  eta: z.number().gt(0).lte(1).optional(),
-  skip: z.number().int().min(0).optional(),
-  seed: seed.optional(),
-  gamma: z.number().gt(0).lte(1).optional(),
-  p: z.number().gt(0).lt(1).optional(),
+  // Method options: each method's own schema (range, message) from its spec, without the default
+  // (the method fills it in); a key the chosen method does not take is refused by
+  // `methodOptionsOf`, never dropped.
+  eta: efDdpmMethod.options.shape.eta.unwrap().optional(),
+  skip: efDdpmMethod.options.shape.skip.unwrap().optional(),
+  seed: efDdpmMethod.options.shape.seed.unwrap().optional(),
+  gamma: bdiaMethod.options.shape.gamma.unwrap().optional(),
+  p: edictMethod.options.shape.p.unwrap().optional(),
   resize: resizeSchema.prefault({}),
   /** Store the VAE residual so reconstruction is bit-identical (default true). */
   residual: z.boolean().default(true),
 });
 export type InvertOptions = z.input<typeof invertOptionsSchema>;
+
+/** Every option key some registered method takes (the method options of {@link invertOptionsSchema}). */
+export const METHOD_OPTION_KEYS: readonly string[] = [...new Set(inversionMethods().flatMap((s) => Object.keys(s.options.shape)))];
+
+/**
+ * The inversion options of parsed invert options: the chosen method and the method options given.
+ * A method option the method does not take (`gamma` with EF-DDPM, `eta` with BDIA) is refused with
+ * the method's own message, never silently dropped.
+ * @throws ConfigError (CONFIG_INVALID) naming the option and the method, with the options it takes
+ */
+export function methodOptionsOf(o: { readonly method: InversionMethod } & Readonly<Record<string, unknown>>): InversionOptions {
+  const given = Object.fromEntries(METHOD_OPTION_KEYS.filter((k) => o[k] !== undefined).map((k) => [k, o[k]]));
+  resolveInversionOptions({ method: o.method, ...given });
+  return { method: o.method, ...given } as InversionOptions;
+}
 
 const localBlendSchema = z.union([
   z.array(z.string()).min(1),

@@ -28,7 +28,7 @@ import { runEditLoop } from './edit-loop.js';
 import { checkMemory } from './memory-estimate.js';
 import { generateLatent, generationSolver } from './generate.js';
 import { DiffusionModel, type ModelLoadOptions } from './model.js';
-import { attentionOptionsSchema, editOptionsSchema, generateOptionsSchema, invertOptionsSchema, parseOptions, type EditOptions, type GenerateOptions, type InvertOptions } from './options.js';
+import { attentionOptionsSchema, editOptionsSchema, generateOptionsSchema, invertOptionsSchema, methodOptionsOf, parseOptions, type EditOptions, type GenerateOptions, type InvertOptions } from './options.js';
 import { decodeEdited, decodeToImage, decodeWithoutResidual, encodeImage } from './pixels.js';
 import { checkRecordFields } from './record-fields.js';
 import { modelContentId } from '../io/content-id.js';
@@ -133,7 +133,7 @@ export class Pipeline {
     const plan = this.plan(steps, enc.shape);
     const [cond, uncond] = await this.model.encodePrompts([o.prompt, o.negativePrompt]);
     const conditioning: BranchConditioning = { cond: cond as Float32Array, uncond: uncond as Float32Array, guidance: this.cfg(guidance) };
-    const method = this.methodOptions(o);
+    const method = methodOptionsOf(o);
     const record = await invert(plan, this.predictor(plan, [conditioning], guidance, 'invert', { ...(onProgress ? { onProgress } : {}) }), enc.z0, method, {
       modelId: this.modelId(),
       schedulerConfig: this.model.schedulerConfig,
@@ -143,21 +143,6 @@ export class Pipeline {
       ...(enc.pixels ? { pixels: enc.pixels } : {}),
     });
     return record;
-  }
-
-  private methodOptions(o: ReturnType<typeof invertOptionsSchema.parse>): InversionOptions {
-    switch (o.method) {
-      case 'ef-ddpm':
-        return { method: 'ef-ddpm', ...(o.eta !== undefined ? { eta: o.eta } : {}), ...(o.skip !== undefined ? { skip: o.skip } : {}), ...(o.seed !== undefined ? { seed: o.seed } : {}) };
-      case 'bdia':
-        return { method: 'bdia', ...(o.gamma !== undefined ? { gamma: o.gamma } : {}) };
-      case 'edict':
-        return { method: 'edict', ...(o.p !== undefined ? { p: o.p } : {}) };
-      case 'ddcm':
-        return { method: 'ddcm', ...(o.seed !== undefined ? { seed: o.seed } : {}) };
-      default:
-        return { method: o.method };
-    }
   }
 
   /** Identity of the model weights, stored in records and checked when they are used. */
