@@ -3,7 +3,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll } from 'vitest';
+import { afterAll, expect } from 'vitest';
+import { RepriseError, type RepriseErrorCode } from '../src/errors.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -100,3 +101,40 @@ export const tinyClip = {
   bos_token_id: 298,
   pad_token_id: 299,
 };
+
+/** What `fn` throws; fails the test when it returns. */
+export function thrownBy(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (e) {
+    return e;
+  }
+  throw new Error('expected an error, none was thrown');
+}
+
+/** What `p` rejects with; fails the test when it resolves. */
+export async function rejectionOf(p: Promise<unknown>): Promise<unknown> {
+  return p.then(
+    () => {
+      throw new Error('expected a rejection, the promise resolved');
+    },
+    (e: unknown) => e,
+  );
+}
+
+/**
+ * THE check of an error a user can cause (shared by the tests): a RepriseError (of `type` when
+ * given) with the given code, a hint when `hint`, and every `message` part in its message.
+ */
+export function expectRepriseError<E extends RepriseError = RepriseError>(
+  error: unknown,
+  expected: { readonly code?: RepriseErrorCode; readonly type?: abstract new (...args: never[]) => E; readonly hint?: boolean; readonly message?: readonly (string | RegExp)[] } = {},
+): E {
+  expect(error).toBeInstanceOf(RepriseError);
+  if (expected.type) expect(error).toBeInstanceOf(expected.type);
+  const e = error as E;
+  if (expected.code !== undefined) expect(e.code).toBe(expected.code);
+  if (expected.hint) expect(e.hint).toBeTruthy();
+  for (const part of expected.message ?? []) expect(e.message).toMatch(part);
+  return e;
+}

@@ -4,7 +4,7 @@
  * layers by resolution and place.
  */
 import type { WeightSource } from '../io/weights.js';
-import { RepriseError } from '../errors.js';
+import { ConfigError, RepriseError } from '../errors.js';
 import { detectComponent, openComponentWeights } from '../models/folder.js';
 import { buildUnet } from '../models/unet/build.js';
 import { resolveUnetConfig } from '../models/unet/config.js';
@@ -80,7 +80,7 @@ export class ControlledUnetModel {
     /** Attention layers whose probabilities are fetched (default: every attention output of the graph). */
     private readonly fetch?: readonly string[],
   ) {
-    if (!Number.isInteger(edits) || edits < 0) throw new RangeError(`edits must be an integer ≥ 0, got ${edits}`);
+    if (!Number.isInteger(edits) || edits < 0) throw new ConfigError('CONFIG_INVALID', 'edits', `edits must be an integer ≥ 0, got ${edits}`, 'Pass the number of target prompts.');
     this.index = controlledLayerIndex(graph.attentionLayers);
   }
 

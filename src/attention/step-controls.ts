@@ -6,6 +6,7 @@
  */
 import type { CrossAttentionControls, StepRange } from './alignment/index.js';
 import type { AttentionLayerInfo, ControlTensors, ControlledUnetModel, UnetPlace } from './controlled-unet.js';
+import { ConfigError } from '../errors.js';
 
 /** Which layers a control applies to. Empty = all. */
 export interface LayerSelection {
@@ -48,7 +49,7 @@ export function stepControlTensors(unet: ControlledUnetModel, layers: readonly A
   const c = unet.neutralControls();
   const E = unet.edits;
   const T = unet.textLength;
-  if (plan.cross.length !== E) throw new RangeError(`attention plan has ${plan.cross.length} target(s), the graph ${E}`);
+  if (plan.cross.length !== E) throw new ConfigError('CONFIG_INVALID', 'targets', `the attention plan has ${plan.cross.length} target(s), the controlled graph ${E}`, 'Build the plan and the controlled UNet for the same targets.');
   const byName = new Map(layers.map((l) => [l.name, l]));
   plan.cross.forEach((ctl, e) => {
     if (!ctl) return;

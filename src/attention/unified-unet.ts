@@ -20,6 +20,7 @@ const NO_WEIGHTS: WeightSource = {
   names: () => [],
   info: () => undefined,
   readFloat32: (name) => {
+    // invariant: a collectOnly build never reads weights
     throw new RangeError(`no weights (listing layers only): ${name}`);
   },
 };

@@ -26,6 +26,7 @@ import { helpText } from './options/help.js';
 import { parseCommand } from './options/parse.js';
 import { numberFacts, rangeWords } from './options/schema-facts.js';
 import { REPRISE_VERSION } from './version.js';
+import { RepriseError } from '../errors.js';
 
 /** The help text of `reprise bench batch` (from its table). */
 export const BENCH_BATCH_HELP = helpText(BENCH_BATCH_TABLE);
@@ -115,7 +116,7 @@ async function benchBatch(argv: readonly string[]): Promise<number> {
     const t0 = performance.now();
     const local = await runBatch(job, { processItem: makeProcessItem({ pipe, version: REPRISE_VERSION }), report: false });
     const localS = (performance.now() - t0) / 1000;
-    if (local.done !== items) throw new Error(`local run: ${local.failed} items failed`);
+    if (local.done !== items) throw new RepriseError('RUNTIME_FAILURE', `bench batch: the local run finished ${local.done} of ${items} items (${local.failed} failed)`, { hint: 'Run the same job with reprise batch to see the items\' errors.' });
     printJson({ mode: 'local', items, seconds: +localS.toFixed(2), itemsPerMinute: +((items * 60) / localS).toFixed(2) });
 
     const main = process.argv[1] ?? '';
@@ -136,7 +137,7 @@ async function benchBatch(argv: readonly string[]): Promise<number> {
         for (;;) {
           const c = queueCounts(await queueJobs(queue, planned.map((p) => p.id)));
           if (c.jobs.completed + c.jobs.failed === planned.length) {
-            if (c.items.failed > 0) throw new Error(`queue run with ${k} workers: ${c.items.failed} items failed`);
+            if (c.items.failed > 0) throw new RepriseError('RUNTIME_FAILURE', `bench batch: the queue run with ${k} workers had ${c.items.failed} failed items`, { hint: 'Check the workers\' output (reprise worker) and the Redis server.' });
             break;
           }
           await new Promise((r) => setTimeout(r, 100));

@@ -8,10 +8,11 @@ import { TextEncoderModel, UnetModel, VaeModel, type LoadOptions } from '../runt
 import type { HostTensor } from '../runtime/session.js';
 import { maxRelativeError } from './compare.js';
 import type { ConformanceResult } from './result.js';
+import { RepriseError } from '../errors.js';
 
 function tensor(ref: SafetensorsFile, name: string): HostTensor {
   const info = ref.info(name);
-  if (!info) throw new Error(`reference.safetensors has no tensor "${name}"`);
+  if (!info) throw new RepriseError('MODEL_FOLDER', `reference.safetensors has no tensor "${name}"`, { hint: 'Regenerate the fixture folder with the reference script (its README).' });
   return { data: ref.readFloat32(name), dims: [...info.shape] };
 }
 
@@ -33,7 +34,7 @@ function result(folder: ComponentFolder, outputs: Record<string, number>, tolera
 /** Runs one model component folder against its reference.safetensors. */
 export async function checkModelComponent(folder: ComponentFolder, load: LoadOptions, tolerance: number): Promise<ConformanceResult> {
   const refPath = path.join(folder.dir, 'reference.safetensors');
-  if (!fs.existsSync(refPath)) throw new Error(`${folder.dir} has no reference.safetensors`);
+  if (!fs.existsSync(refPath)) throw new RepriseError('MODEL_FOLDER', `${folder.dir} has no reference.safetensors`, { hint: 'Point conformance at a fixture folder (see ../shared/fixtures/reference/README.md for the format).' });
   const ref = openSafetensors(refPath);
   try {
     const names = ref.names();
@@ -85,6 +86,7 @@ export async function checkModelComponent(folder: ComponentFolder, load: LoadOpt
         return result(folder, errs, tolerance);
       }
       default:
+        // invariant: discover() only yields the kinds handled above
         throw new Error(`not a model component: ${folder.kind}`);
     }
   } finally {

@@ -5,13 +5,14 @@ import { z } from 'zod';
 import type { ComponentFolder } from '../models/folder.js';
 import { ClipTokenizer } from '../tokenizer/clip-tokenizer.js';
 import type { ConformanceResult } from './result.js';
+import { RepriseError } from '../errors.js';
 
 const referenceSchema = z.array(z.object({ text: z.string(), tokens: z.array(z.string()).optional(), input_ids: z.array(z.number().int()) }));
 
 /** Runs a tokenizer folder against its reference.json. */
 export function checkTokenizer(folder: ComponentFolder): ConformanceResult {
   const refPath = path.join(folder.dir, 'reference.json');
-  if (!fs.existsSync(refPath)) throw new Error(`${folder.dir} has no reference.json`);
+  if (!fs.existsSync(refPath)) throw new RepriseError('MODEL_FOLDER', `${folder.dir} has no reference.json`, { hint: 'Point conformance at a tokenizer fixture folder (see ../shared/fixtures/reference/README.md).' });
   const cases = referenceSchema.parse(JSON.parse(fs.readFileSync(refPath, 'utf8')));
   const tok = ClipTokenizer.fromFolder(folder.dir);
   const mismatches: string[] = [];

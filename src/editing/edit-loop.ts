@@ -15,6 +15,7 @@ import type { BranchConditioning, BranchPredict, StepEndHook } from '../inversio
 import type { HostTensor } from '../runtime/session.js';
 import type { SchedulerConfig } from '../solvers/index.js';
 import { targetStepping } from './target-scheduler.js';
+import { ConfigError } from '../errors.js';
 
 /** Local blend between steps. */
 export interface LocalBlendRun extends LocalBlendOptions {
@@ -56,7 +57,7 @@ export async function runEditLoop(a: EditLoopArgs): Promise<EditLoopResult> {
   const plan = recordPlan(a.record);
   const [C, H, W] = plan.latentShape;
   const branches = a.targets.length + 1;
-  if (a.unet.edits !== a.targets.length) throw new RangeError(`controlled UNet built for ${a.unet.edits} edit(s), got ${a.targets.length}`);
+  if (a.unet.edits !== a.targets.length) throw new ConfigError('CONFIG_INVALID', 'targets', `the controlled UNet was built for ${a.unet.edits} edit(s), got ${a.targets.length} target(s)`, 'Build the controlled UNet for as many edits as targets (ModelUnets.controlled(targets.length)).');
   const conds = [a.source ?? a.record.conditioning, ...a.targets];
   const layers = attentionLayerInfo(a.unet.config, a.unet.graph.attentionLayers, H, W);
   const needStore = a.storeSize !== undefined || a.localBlend !== undefined;

@@ -7,6 +7,7 @@
 import { createSchedulerFromConfig, type SchedulerConfig } from '../solvers/index.js';
 import { Random } from '../util/random.js';
 import type { BranchPredict } from '../inversion/types.js';
+import { ConfigError } from '../errors.js';
 
 /** Options of a scheduler run. */
 export interface SchedulerSamplingOptions {
@@ -34,7 +35,7 @@ export async function sampleWithScheduler(predict: BranchPredict, o: SchedulerSa
     return s;
   });
   const first = schedulers[0];
-  if (!first) throw new RangeError('at least one branch is needed');
+  if (!first) throw new ConfigError('CONFIG_INVALID', 'branches', 'sampling needs at least one branch (the source), got none', 'Pass the source branch first, then the targets.');
   const generators = Array.from({ length: o.branches }, () => new Random(o.seed, 0x5eed));
   let x = Array.from({ length: o.branches }, () => o.start.map((v) => v * first.initNoiseSigma));
   // From the solver spec: DDPM, LCM, SDE-DPM-Solver++, DDIM with η > 0 draw noise each step.

@@ -8,6 +8,7 @@ import { alphaBarAtTime, classifierFreeGuidance, noiseLevelFromAlphaBar, toDenoi
 import type { UnetModel } from '../runtime/load.js';
 import type { HostTensor } from '../runtime/session.js';
 import type { BranchConditioning, BranchPrediction, BranchPredict, SamplingPlan } from './types.js';
+import { ConfigError } from '../errors.js';
 
 /** Stacks branch latents twice ([uncond rows…, cond rows…]) and the matching embeddings. */
 export function stackBranches(latents: readonly Float32Array[], conds: readonly BranchConditioning[], latentSize: number): { sample: Float32Array; context: Float32Array } {
@@ -46,7 +47,7 @@ export function unetBranchPredictor(unet: UnetModel, plan: SamplingPlan, conds: 
   const [C, H, W] = plan.latentShape;
   const latentSize = C * H * W;
   return async (latents, t) => {
-    if (latents.length !== conds.length) throw new RangeError(`predictor built for ${conds.length} branch(es), got ${latents.length}`);
+    if (latents.length !== conds.length) throw new ConfigError('CONFIG_INVALID', 'latents', `the predictor was built for ${conds.length} branch(es), got ${latents.length} latent(s)`, 'Pass one latent per conditioning the predictor was built with.');
     const n = latents.length;
     const { sample, context } = stackBranches(latents, conds, latentSize);
     const ctxSize = (conds[0]?.cond.length ?? 0);
@@ -69,6 +70,6 @@ export function unetBranchPredictor(unet: UnetModel, plan: SamplingPlan, conds: 
 
 function unetContextDim(unet: UnetModel, ctxSize: number): number {
   const d = unet.contextDim;
-  if (ctxSize % d !== 0) throw new RangeError(`text embedding of ${ctxSize} values is not a multiple of the UNet's cross_attention_dim ${d}`);
+  if (ctxSize % d !== 0) throw new ConfigError('CONFIG_INVALID', 'cross_attention_dim', `a text embedding of ${ctxSize} values is not a multiple of the UNet's cross_attention_dim ${d}`, "The text encoder and the UNet do not belong together: check the folder's text_encoder/config.json hidden_size against unet/config.json cross_attention_dim.");
   return d;
 }

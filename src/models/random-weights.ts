@@ -61,6 +61,7 @@ export function randomWeightSource(specs: readonly ParamSpec[], seed: number): W
     },
     readFloat32: (name) => {
       const s = byName.get(name);
+      // invariant: only names from the builder's own collect pass are read
       if (!s) throw new Error(`random weights: no tensor ${name}`);
       return randomTensor(seed, s);
     },

@@ -23,6 +23,7 @@ import {
 import { resolveAddedTokens } from './resolve.js';
 import { tokenizerError, toMergePairs, toVocabMap } from './validate.js';
 import { splitWords, wordPositions } from './words.js';
+import { ConfigError } from '../errors.js';
 
 /** Byte-level BPE tokenizer of CLIP text encoders. */
 export class ClipTokenizer {
@@ -127,7 +128,7 @@ export class ClipTokenizer {
    */
   encode(text: string, options: EncodeOptions = {}): Encoding {
     const maxLength = options.maxLength ?? this.maxLength;
-    if (!Number.isInteger(maxLength) || maxLength < 2) throw new RangeError(`maxLength must be an integer ≥ 2, got ${maxLength}`);
+    if (!Number.isInteger(maxLength) || maxLength < 2) throw new ConfigError('CONFIG_INVALID', 'maxLength', `maxLength must be an integer ≥ 2, got ${maxLength}`, 'Pass the text encoder\'s context length (77 for CLIP).');
     let content = this.tokenizeWithIds(text).ids;
     if ((options.truncation ?? true) && content.length > maxLength - 2) content = content.slice(0, maxLength - 2);
     const inputIds = [this.bosTokenId, ...content, this.eosTokenId];

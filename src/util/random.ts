@@ -8,6 +8,7 @@
  * fdlibm ports, which are identical on every platform Node runs on, so the same seed gives
  * bit-identical tensors on every run and machine.
  */
+import { ConfigError } from '../errors.js';
 export class Random {
   private s0: number;
   private s1: number;
@@ -16,7 +17,7 @@ export class Random {
   private spare: number | undefined;
 
   constructor(seed: number, stream = 0) {
-    if (!Number.isInteger(seed)) throw new RangeError(`seed must be an integer, got ${seed}`);
+    if (!Number.isInteger(seed)) throw new ConfigError('CONFIG_INVALID', 'seed', `seed must be an integer, got ${seed}`, 'Pass a whole number as the seed (0 to 2³² − 1).');
     let x = (seed ^ Math.imul(stream | 0, 0x9e3779b9)) >>> 0;
     const next = (): number => {
       x = (x + 0x9e3779b9) >>> 0;

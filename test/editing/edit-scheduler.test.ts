@@ -10,19 +10,11 @@ import { batchEditOptionsSchema } from '../../src/editing/batch-pipeline.js';
 import { Pipeline } from '../../src/editing/pipeline.js';
 import { ConfigError } from '../../src/errors.js';
 import { SD1_SCHEDULER_CONFIG, writeRandomModel } from '../../src/models/random-model.js';
-import { tempDir } from '../helpers.js';
+import { tempDir, expectRepriseError, rejectionOf } from '../helpers.js';
 
 const maxDiff = (a: Float32Array, b: Float32Array): number => a.reduce((m, v, i) => Math.max(m, Math.abs(v - (b[i] as number))), 0);
 
-async function configError(p: Promise<unknown>): Promise<ConfigError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return e as ConfigError;
-  }
-  throw new Error('expected a ConfigError');
-}
+const configError = async (p: Promise<unknown>): Promise<ConfigError> => expectRepriseError(await rejectionOf(p), { type: ConfigError });
 
 describe('edit with a scheduler override', async () => {
   // Trailing spacing: DDIM and the multistep solvers then place the same timesteps.

@@ -10,7 +10,7 @@ import { samplingPlanFromConfig } from '../../src/inversion/plan.js';
 import { invert, reconstructLatent } from '../../src/inversion/reconstruct.js';
 import { loadInversion, saveInversion, type Inversion } from '../../src/inversion/record.js';
 import { writeRandomComponent } from '../../src/models/random-weights.js';
-import { tempDir, tinyUnetSd1 } from '../helpers.js';
+import { tempDir, tinyUnetSd1, expectRepriseError, thrownBy } from '../helpers.js';
 import { analyticPredict, SD1_SCHEDULER, seededConditioning, seededLatent } from './helpers.js';
 
 const STEPS = 8;
@@ -42,15 +42,10 @@ function make(method: (typeof INVERSION_METHODS)[number], withPixels = false): P
   });
 }
 
-function codeOf(fn: () => unknown): { code: string; message: string } {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(RepriseError);
-    return { code: (e as RepriseError).code, message: (e as Error).message };
-  }
-  throw new Error('expected an error');
-}
+const codeOf = (fn: () => unknown): { code: string; message: string } => {
+  const e = expectRepriseError(thrownBy(fn));
+  return { code: e.code, message: e.message };
+};
 
 /** Rewrites a record file with changed metadata/tensors and a checksum recomputed as record.ts documents it. */
 function rewrite(src: string, dst: string, edit: (meta: Record<string, string>, tensors: TensorToWrite[]) => void, rehash = true): void {

@@ -16,6 +16,7 @@ import {
   type SafetensorsFile,
   type TensorToWrite,
 } from '../../src/io/safetensors.js';
+import { thrownBy } from '../helpers.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const fixturesDir = process.env.REPRISE_FIXTURES ?? path.resolve(repoRoot, '../shared/fixtures/reference');
@@ -52,14 +53,7 @@ function rawFile(
   return p;
 }
 
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected an error, none was thrown');
-}
+const thrown = thrownBy;
 
 /** Asserts `fn` throws a SafetensorsError for `file` (and `tensor`), with `message` in it. */
 function expectFormatError(fn: () => unknown, file: string, tensor: string | undefined, message: RegExp): SafetensorsError {

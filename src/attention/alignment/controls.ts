@@ -32,6 +32,7 @@ import { equalizer, wordWeightsSchema, type WordWeights } from './equalizer.js';
 import { mapperToMatrix, refinementMapper } from './refine-mapper.js';
 import { replacementMapper } from './replace-mapper.js';
 import { crossReplaceAlphas, type CrossReplaceSteps } from './schedule.js';
+import { ConfigError } from '../../errors.js';
 
 /** Token mapping an edit builds on: word swap, phrase alignment, or the identity. */
 export type EditBase = 'replace' | 'refine' | 'none';
@@ -120,7 +121,7 @@ export function crossAttentionControls(
   }
   const row = (table: Float32Array, step: number): Float32Array => {
     if (!Number.isInteger(step) || step < 0 || step > steps) {
-      throw new RangeError(`step must be an integer in [0, ${steps}], got ${step}`);
+      throw new ConfigError('CONFIG_INVALID', 'step', `step must be an integer in [0, ${steps}], got ${step}`, 'Pass the sampling step index, counted from 0.');
     }
     return table.slice(step * maxLen, (step + 1) * maxLen);
   };

@@ -100,6 +100,7 @@ export function defineCommand<const F extends readonly Flag[]>(table: CommandTab
   const seen = new Set<string>();
   for (const f of flags) {
     for (const key of [`--${f.name}`, ...(f.short !== undefined ? [`-${f.short}`] : [])]) {
+      // invariant: a table is code; a duplicate flag is a bug caught by the table tests
       if (seen.has(key)) throw new Error(`reprise ${table.name}: the flag ${key} is defined twice`);
       seen.add(key);
     }

@@ -29,6 +29,7 @@ export function methodOptionFlags(): MethodOptionFlag[] {
   for (const spec of inversionMethods()) for (const facts of optionFacts(spec)) byKey.set(facts.key, [...(byKey.get(facts.key) ?? []), { name: spec.name, facts }]);
   return [...byKey].map(([key, methods]) => {
     const kinds = new Set(methods.map((m) => (m.facts.type === 'integer' ? 'number' : m.facts.type)));
+    // invariant: the registry is code; the method-flag tests catch a clash
     if (kinds.size > 1) throw new Error(`inversion methods ${methods.map((m) => m.name).join(', ')} declare option "${key}" with different types: one CLI flag cannot take both`);
     return { flag: kebab(key), key, methods };
   });

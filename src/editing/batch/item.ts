@@ -12,6 +12,7 @@ import { MANIFEST_NAME, type ItemError, type ItemReport, type ManifestEntry } fr
 import { outputComponents, safeOutputPath, UnsafeOutputPathError, type OutputRoot } from './paths.js';
 import { REPORT_NAME } from './report.js';
 import type { ItemContext, ProcessItem } from './runner.js';
+import { RepriseError } from '../../errors.js';
 
 const RESERVED_TOP_LEVEL = new Set([MANIFEST_NAME.toLowerCase(), REPORT_NAME.toLowerCase()]);
 
@@ -128,7 +129,7 @@ function checkReport(report: ItemReport | undefined, outputDir: string): ItemRep
     if (p === undefined) return undefined;
     const rel = outputComponents([p]).join('/');
     const abs = safeOutputPath(outputDir, rel);
-    if (!fs.existsSync(abs)) throw new Error(`report ${what} image ${rel} does not exist in the output folder; write it with ctx.write first`);
+    if (!fs.existsSync(abs)) throw new RepriseError('RUNTIME_INPUT', `report ${what} image ${rel} does not exist in the output folder`, { hint: 'Write it with ctx.write first, then name it in the report.' });
     return rel;
   };
   const attention = report.attention?.map((a) => ({ label: String(a.label), path: check(a.path, `"${a.label}"`)! }));

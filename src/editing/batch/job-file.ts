@@ -190,6 +190,7 @@ function parseJobText(file: string, text: string, kind: 'json' | 'yaml'): unknow
   try {
     const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
     // yaml reports a stack overflow of its own parser as a document error
+    // invariant: rethrown as the engine's own stack overflow, which the catch below turns into a JobFileError
     if (doc.errors.some((e) => /call stack/i.test(e.message))) throw new RangeError('Maximum call stack size exceeded');
     if (doc.errors.length > 0) {
       throw new JobFileError(

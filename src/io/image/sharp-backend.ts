@@ -56,6 +56,7 @@ async function toRaster(pipeline: Sharp, want: { gray: boolean; alpha: boolean; 
     .toBuffer({ resolveWithObject: true });
   const sixteen = want.sixteen;
   if (data.byteLength !== info.width * info.height * info.channels * (sixteen ? 2 : 1)) {
+    // invariant: sharp's raw output has width × height × channels bytes
     throw new Error(`sharp returned ${data.byteLength} bytes for ${info.width}×${info.height}×${info.channels}`);
   }
   let samples: Uint8Array | Uint16Array = sixteen ? bytesToUint16(u8(data)) : u8(data);
@@ -67,6 +68,7 @@ async function toRaster(pipeline: Sharp, want: { gray: boolean; alpha: boolean; 
     samples = pickChannels(samples, channels, channels === 4 ? [0, 1, 2] : [0]);
     channels -= 1;
   }
+  // invariant: sharp decodes to 1–4 channels
   if (channels < 1 || channels > 4) throw new Error(`sharp produced ${channels} channels`);
   return { width: info.width, height: info.height, channels: channels as ChannelCount, bitDepth: sixteen ? 16 : 8, data: samples };
 }

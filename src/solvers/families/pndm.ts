@@ -145,6 +145,7 @@ export const pndmSpec = defineSolver({
       from = state.curSample ?? s.sample;
     } else {
       // step_plms
+      // invariant: the step counter of this spec runs the warm-up first
       if (!c.skipPrkSteps && state.ets.length < 3) throw new Error('PNDM: PLMS step before the Runge-Kutta warm-up');
       prevT = s.t - ratio;
       if (state.counter !== 1) {

@@ -116,8 +116,8 @@ describe('crossAttentionControls', () => {
     const controls = crossAttentionControls(tokenizer, 'a cat', 'a dog', { kind: 'replace' }, 10, 0.5);
     controls.coefSrc(0).fill(9);
     expect(controls.coefSrc(0)[0]).toBe(1);
-    expect(() => controls.coefSelf(11)).toThrow(RangeError);
-    expect(() => controls.coefSelf(-1)).toThrow(RangeError);
+    expect(() => controls.coefSelf(11)).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
+    expect(() => controls.coefSelf(-1)).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
   });
 
   it('rejects bad edit specs with CONFIG_INVALID', () => {

@@ -6,6 +6,7 @@ import { RepriseError } from '../../../src/errors.js';
 import { JobFileError, loadJobFile, resolveJob } from '../../../src/editing/batch/job-file.js';
 import { jobFileSchema, makeJobSchema } from '../../../src/editing/batch/job-schema.js';
 import { makeTree, writeFile } from './helpers.js';
+import { expectRepriseError, thrownBy } from '../../helpers.js';
 
 /** A stand-in for the pipeline's edit-option schema. */
 const editOptions = z.strictObject({
@@ -32,18 +33,7 @@ edits:
   - { name: red, prompt: "a red cat on a bench", edit: refine }
 `;
 
-function catchError(fn: () => unknown): JobFileError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(JobFileError);
-    expect(e).toBeInstanceOf(RepriseError);
-    expect((e as RepriseError).code).toBe('CONFIG_INVALID');
-    expect((e as RepriseError).hint).toBeTruthy();
-    return e as JobFileError;
-  }
-  throw new Error('expected a JobFileError');
-}
+const catchError = (fn: () => unknown): JobFileError => expectRepriseError(thrownBy(fn), { type: JobFileError, code: 'CONFIG_INVALID', hint: true });
 
 describe('job files', () => {
   it('loads YAML: inputs × edits, merged options, resolved paths', () => {

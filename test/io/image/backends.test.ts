@@ -11,6 +11,7 @@ import {
   type RasterImage,
 } from '../../../src/io/image/index.js';
 import { imageTempDir, pixelAt, pngWithSharp, quadrantRaster, randomRaster, sharpFromRaster, writeFile } from './helpers.js';
+import { expectRepriseError, rejectionOf } from '../../helpers.js';
 
 let dir: string;
 let sharpBackend: ImageBackend;
@@ -36,18 +37,7 @@ function meanAbsDiff(a: RasterImage, b: RasterImage): number {
   return s / a.data.length;
 }
 
-async function expectInputError(p: Promise<unknown>, ...parts: (string | RegExp)[]): Promise<RepriseError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(RepriseError);
-  const e = err as RepriseError;
-  expect(e.code).toBe('RUNTIME_INPUT');
-  expect(e.hint).toBeTruthy();
-  for (const part of parts) expect(e.message).toMatch(part);
-  return e;
-}
+const expectInputError = async (p: Promise<unknown>, ...parts: (string | RegExp)[]): Promise<RepriseError> => expectRepriseError(await rejectionOf(p), { code: 'RUNTIME_INPUT', hint: true, message: parts });
 
 describe('decoding with both backends', () => {
   it('decodes the same 8-bit PNG to identical pixels (RGB, RGBA, gray, gray+alpha)', async () => {

@@ -105,6 +105,7 @@ export function startQueueWorker<O>(options: QueueWorkerOptions<O>): QueueWorker
     if (failed.length > 0) {
       const message = failed.map(([itemId, e]) => `${itemId}: ${e.error.message}`).join('\n');
       notify({ type: 'job-failed', jobId: String(bull.id), message, attempt });
+      // invariant: BullMQ marks a job failed (and retries it) only when the processor throws; the items' own errors are in `entries`
       throw new Error(message);
     }
     return { worker: id, attempt, entries };
