@@ -68,7 +68,7 @@ export class AttentionStore {
       }
       count += heads;
     }
-    if (count === 0) throw new ConfigError('CONFIG_INVALID', 'resolution', `attention store: no cross-attention layer has ${R2} query tokens (${this.height}×${this.width})`, 'Choose a resolution the UNet has at this latent size (the latent side divided by 1, 2, 4 or 8), or leave resolution unset.');
+    if (count === 0) throw new ConfigError('CONFIG_INVALID', 'resolution', `attention store: no layer has ${R2} query tokens (${this.height}×${this.width})`, 'Choose a resolution the UNet has at this latent size (the latent side divided by 1, 2, 4 or 8), or leave resolution unset.');
     for (const m of out) for (let i = 0; i < m.length; i++) m[i] = (m[i] as number) / count;
     this.steps.set(step, out);
     if (!this.accumulated) this.accumulated = out.map((m) => m.slice());
