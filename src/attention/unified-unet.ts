@@ -5,8 +5,12 @@
  * controlled UNet for any number of targets, and with stored maps for any cross layers (fetched
  * by name). So a model holds one set of UNet weights in memory and creates one UNet session.
  *
- * With the fused attention lowering (CUDA) the plain UNet stays its own fully fused graph, and
- * the controlled graph is a second one (still one for every target count).
+ * With the fused attention lowering the self-attention layers run as com.microsoft
+ * MultiHeadAttention (on the CPU provider its flash kernel: no [B, H, N, N] score tensor, the
+ * controls in their V-transform form) and the cross-attention layers, all probed, keep explicit
+ * probabilities; that is the CPU default (a 512² SD 1.5 edit fits in memory). On CUDA the plain
+ * UNet stays its own fully fused graph (cross-attention fused too, for speed), and the
+ * controlled graph is a second one (still one for every target count).
  */
 import type { WeightSource } from '../io/weights.js';
 import { detectComponent, openComponentWeights } from '../models/folder.js';
@@ -44,7 +48,7 @@ export async function loadModelUnets(dir: string, options: LoadOptions): Promise
   const found = detectComponent(dir);
   if (found?.kind !== 'unet') throw new RepriseError('MODEL_FOLDER', `${dir} is not a unet folder${found ? ` (it holds a ${found.kind})` : ''}`, { hint: 'Point to the unet/ folder of a diffusers model (config.json + safetensors weights).' });
   const weights = openComponentWeights(dir, options.variant === undefined ? {} : { variant: options.variant });
-  if (options.attentionLowering === 'fused') {
+  if (options.attentionLowering === 'fused' && options.device === 'cuda') {
     const unet = await UnetModel.fromWeights(found.config, weights, options);
     const graphs = new Map<string, Promise<ControlledUnetModel>>();
     return {

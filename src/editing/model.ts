@@ -62,8 +62,9 @@ export class DiffusionModel {
       });
     }
     const variant = options.variant ?? (options.dtype === 'fp16' && hasVariant(path.join(folder, 'unet'), 'fp16') ? 'fp16' : undefined);
-    // Fused attention (com.microsoft MultiHeadAttention, V-transform for controlled layers) on CUDA by default.
-    const load: LoadOptions = { attentionLowering: options.device === 'cuda' ? 'fused' : 'reference', ...options, ...(variant ? { variant } : {}) };
+    // Fused attention by default (com.microsoft MultiHeadAttention, V-transform for controlled layers): on the CPU the
+    // self-attention layers of the one UNet graph (attention/unified-unet.ts), so no N×N score tensor is kept.
+    const load: LoadOptions = { attentionLowering: 'fused', ...options, ...(variant ? { variant } : {}) };
     const tokenizer = ClipTokenizer.fromFolder(path.join(folder, 'tokenizer'));
     const [textEncoder, vae, unets] = await Promise.all([
       TextEncoderModel.load(path.join(folder, 'text_encoder'), load),
