@@ -35,6 +35,12 @@ export interface LoadOptions {
   readonly deterministic?: boolean;
   /** CUDA: nodes without a CUDA kernel: 'warn' (default) or 'error' (see SessionOptions.cpuFallback). */
   readonly cpuFallback?: 'warn' | 'error';
+  /**
+   * onnxruntime's CPU memory arena for the sessions (see SessionOptions.memoryArena). Default:
+   * on, except for the VAE, whose 512² activations (about 2 GB for SD 1.5) would otherwise stay
+   * reserved by its two sessions while the UNet runs.
+   */
+  readonly memoryArena?: boolean;
 }
 
 /** A graph loaded in a session, with what the builder reported. */
@@ -71,6 +77,7 @@ export async function loadGraph(
     ...(options.intraOpThreads !== undefined ? { intraOpThreads: options.intraOpThreads } : {}),
     ...(options.deterministic !== undefined ? { deterministic: options.deterministic } : {}),
     ...(options.cpuFallback !== undefined ? { cpuFallback: options.cpuFallback } : {}),
+    ...(options.memoryArena !== undefined ? { memoryArena: options.memoryArena } : {}),
   };
   if (options.cache === false) {
     const built = build(config, weights, buildOptions);
@@ -163,7 +170,8 @@ export class VaeModel {
   }
 
   static async fromWeights(config: unknown, weights: WeightSource, options: LoadOptions = {}): Promise<VaeModel> {
-    const o = { ...options, attentionOutputs: [] };
+    // Measured on the SD 1.5 VAE at 512² (CPU): without the arena the decode peaks 0.6 GB lower and frees its 1.9 GB afterwards.
+    const o = { ...options, attentionOutputs: [], memoryArena: options.memoryArena ?? false };
     return new VaeModel(await loadGraph('vae_encoder', buildVaeEncoder, config, weights, o), await loadGraph('vae_decoder', buildVaeDecoder, config, weights, o), weights.id);
   }
 

@@ -32,6 +32,24 @@ describe('sessionOptionsFor', () => {
     expect(sessionOptionsFor('cpu', { deterministic: true }).extra).toEqual({ session: { 'session.use_deterministic_compute': '1' } });
   });
 
+  it('the CPU memory arena is onnxruntime\'s default unless turned off; a session without it computes the same bits', async () => {
+    expect(sessionOptionsFor('cpu', {}).enableCpuMemArena).toBeUndefined();
+    expect(sessionOptionsFor('cpu', { memoryArena: true }).enableCpuMemArena).toBeUndefined();
+    expect(sessionOptionsFor('cpu', { memoryArena: false }).enableCpuMemArena).toBe(false);
+    const bytes = graph();
+    const x = Float32Array.from({ length: 4 * 256 }, (_, i) => Math.sin(i * 0.23));
+    const arena = await ModelSession.create(bytes, { label: 'arena' });
+    const none = await ModelSession.create(bytes, { label: 'no-arena', memoryArena: false });
+    for (let i = 0; i < 2; i++) {
+      const a = (await arena.run({ x: { data: x, dims: [4, 256] } })).y?.data as Float32Array;
+      const b = (await none.run({ x: { data: x, dims: [4, 256] } })).y?.data as Float32Array;
+      expect(a.length).toBe(4 * 512);
+      expect(Buffer.from(b.buffer).equals(Buffer.from(a.buffer))).toBe(true);
+    }
+    await arena.release();
+    await none.release();
+  });
+
   it('recognises onnxruntime\'s refusal message (and nothing else)', () => {
     expect(isCpuFallbackRefusal(new Error('This session contains graph nodes that are assigned to the default CPU EP, but fallback to CPU EP has been explicitly disabled by the user.'))).toBe(true);
     expect(isCpuFallbackRefusal(new Error('CUDA failure 100: no CUDA-capable device is detected'))).toBe(false);
