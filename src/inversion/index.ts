@@ -20,6 +20,10 @@ export { invertEfDdpm, sampleEfDdpm, efDdpmLevels, efDdpmMethod } from './ef-ddp
 export type { EfDdpmLatents, EfDdpmParams } from './ef-ddpm.js';
 export { invertBdia, sampleBdia, bdiaMethod } from './bdia.js';
 export type { BdiaLatents, BdiaParams } from './bdia.js';
+export { invertBelm, sampleBelm, belmMethod } from './belm.js';
+export type { BelmLatents, BelmParams } from './belm.js';
+export { belmCoefficients, belmLevels, sigmaBar } from './belm-step.js';
+export type { BelmCoefficients } from './belm-step.js';
 export { invertEdict, sampleEdict, edictMethod } from './edict.js';
 export type { EdictLatents, EdictParams } from './edict.js';
 export { invertDdcm, sampleDdcm, ddcmMethod } from './ddcm.js';

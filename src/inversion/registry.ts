@@ -7,6 +7,7 @@
  */
 import { ConfigError } from '../errors.js';
 import { bdiaMethod } from './bdia.js';
+import { belmMethod } from './belm.js';
 import { ddcmMethod } from './ddcm.js';
 import { ddimMethod } from './ddim.js';
 import { edictMethod } from './edict.js';
@@ -19,6 +20,7 @@ export const INVERSION_SPECS = [
   ddimMethod,
   efDdpmMethod,
   bdiaMethod,
+  belmMethod,
   edictMethod,
   ddcmMethod,
   negativePromptMethod,
