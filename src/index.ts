@@ -90,6 +90,7 @@ export {
   sampleNegativePrompt,
   negativePromptConditioning,
   INVERSION_SPECS,
+  GENERATION_METHODS,
   inversionMethods,
   getInversionMethod,
   findInversionMethod,

@@ -44,6 +44,9 @@ export type LatentsOf<T> = T extends InversionSpec<string, OptionsShape, infer L
 /** Every method's name, in registry order. */
 export const INVERSION_METHODS: readonly InversionMethod[] = INVERSION_SPECS.map((s) => s.name);
 
+/** The methods that generate images with their own rule (a spec with `generate`), in registry order. */
+export const GENERATION_METHODS: readonly InversionMethod[] = INVERSION_SPECS.filter((s) => (s as AnyInversionSpec).generate !== undefined).map((s) => s.name);
+
 /** Every registered spec, in registry order. */
 export function inversionMethods(): readonly AnyInversionSpec[] {
   return INVERSION_SPECS as readonly AnyInversionSpec[];
