@@ -32,8 +32,8 @@ const options = z.strictObject({
     .number({ error: 'must be a number' })
     .gte(1, { error: 'must lie in [1, 100]' })
     .lte(100, { error: 'must lie in [1, 100]' })
-    .default(100)
-    .describe('cap on the weight a = h_i²/h_{i+1}² of x_{i+1} (1: BDIA\'s relation where steps shrink; 100: the paper\'s O-BELM)'),
+    .default(1)
+    .describe('cap on the weight a = h_i²/h_{i+1}² of x_{i+1}: 1 keeps every step zero-stable (BDIA\'s relation where steps shrink), 100 is the paper\'s O-BELM everywhere'),
 });
 
 /** What O-BELM inversion keeps: the last pair of the latent sequence (float64). */
