@@ -16,14 +16,17 @@
  *     x_{i−1} = (h_i²/h_{i+1}²)(α_{i−1}/α_{i+1}) x_{i+1} + ((h_{i+1}² − h_i²)/h_{i+1}²)(α_{i−1}/α_i) x_i
  *               − (h_i (h_i + h_{i+1})/h_{i+1}) α_{i−1} ε(x_i, i)
  *   Its inversion (paper, "the inversion of O-BELM") solves the same relation for x_{i+1}.
- * Special cases (paper, BELM family): h_i = h_{i+1} gives x̄_{i−1} = x̄_{i+1} − 2h ε, BDIA with γ = 1.
+ * Special cases (paper, BELM family; our algebra): every consistent 2-step BELM has a_{i,1} = 1 − a_{i,2}
+ * and b_{i,1} h_i = −(h_i + a_{i,2} h_{i+1}); BDIA-γ is a_{i,2} = γ α_{i+1}/α_{i−1}, and equal steps
+ * h_i = h_{i+1} = h make O-BELM the symmetric x̄_{i−1} = x̄_{i+1} − 2h ε.
  *
  * Stability (our analysis, not the paper's): a perturbation of the pair obeys r² = a_{i,1} r + a_{i,2},
  * roots 1 and −a_{i,2}. Sampling amplifies the parasitic (alternating) mode by a_{i,2} =
  * (h_i/h_{i+1})², which exceeds 1 where σ̄ grows slower than linearly in the level (near ā = 1 on
- * uniform timestep grids, σ̄ ≈ √t: 1.8–2.9 on the last steps of SD's schedule). `maxRatio` caps
- * a_{i,2} there and keeps the relation consistent (first order, b_{i,1} h_i = −(h_i + a_{i,2} h_{i+1}));
- * a_{i,2} = 1 is BDIA's relation. Capped or not, the relation is solved exactly both ways.
+ * uniform timestep grids, σ̄ ≈ √t: 1.8–2.9 on the last steps of SD's schedule, on diffusers'
+ * leading, trailing and linspace grids alike, the paper's linspace included). `maxRatio` caps a_{i,2}
+ * there, keeping the relation consistent (first order) with the b_{i,1} above; capped or not, the
+ * relation is solved exactly both ways.
  */
 import { RepriseError } from '../errors.js';
 import type { InversionLevels } from './common.js';

@@ -8,7 +8,10 @@
  *
  * Notation (docs/design.md §4, levels as in `common.ts`, O-BELM's levels `belmLevels`): relation i
  * (1 ≤ i ≤ N − 1) is x_{i−1} = A_i x_{i+1} + B_i x_i + C_i ε_i, ε_i = ε(x_i, τ_i) with the branch's
- * conditioning, (A_i, B_i, C_i) = `belmCoefficients(ā_{i−1}, ā_i, ā_{i+1})`.
+ * conditioning, (A_i, B_i, C_i) = `belmCoefficients(ā_{i−1}, ā_i, ā_{i+1}, maxRatio)`: the paper's
+ * second-order coefficients wherever the σ̄ steps grow with the noise, a_{i,2} capped at `maxRatio`
+ * (default 1: zero-stable) where they shrink — at the low-noise end of diffusers' grids: 1 relation
+ * of 10 steps, 2 of 20, up to ~12 of 100 (and a few rounding ones mid-grid on 'linspace').
  * Inversion: x_1 = D(x_0, ε(x_0, τ_1); 0→1) (a plain DDIM step: the paper's first step, when no
  * x_{i−1} exists yet), then for i = 1 … N−1 x_{i+1} = (x_{i−1} − B_i x_i − C_i ε_i)/A_i (the paper's
  * "inversion of O-BELM"). The record keeps the pair (x_N, x_{N−1}). Sampling, for i = N−1 … 1, runs
@@ -33,7 +36,7 @@ const options = z.strictObject({
     .gte(1, { error: 'must lie in [1, 100]' })
     .lte(100, { error: 'must lie in [1, 100]' })
     .default(1)
-    .describe('cap on the weight a = h_i²/h_{i+1}² of x_{i+1}: 1 keeps every step zero-stable (BDIA\'s relation where steps shrink), 100 is the paper\'s O-BELM everywhere'),
+    .describe('cap on O-BELM\'s weight a = h_i²/h_{i+1}² of x_{i+1}: 1 keeps every step zero-stable (first order where σ̄ steps shrink), 100 is the paper\'s O-BELM everywhere'),
 });
 
 /** What O-BELM inversion keeps: the last pair of the latent sequence (float64). */
