@@ -80,7 +80,6 @@ export {
   invertBelm,
   sampleBelm,
   belmCoefficients,
-  belmLevels,
   sigmaBar,
   invertEdict,
   sampleEdict,

@@ -22,7 +22,7 @@ export { invertBdia, sampleBdia, bdiaMethod } from './bdia.js';
 export type { BdiaLatents, BdiaParams } from './bdia.js';
 export { invertBelm, sampleBelm, belmMethod } from './belm.js';
 export type { BelmLatents, BelmParams } from './belm.js';
-export { belmCoefficients, belmLevels, sigmaBar } from './belm-step.js';
+export { belmCoefficients, sigmaBar } from './belm-step.js';
 export type { BelmCoefficients } from './belm-step.js';
 export { invertEdict, sampleEdict, edictMethod } from './edict.js';
 export type { EdictLatents, EdictParams } from './edict.js';
