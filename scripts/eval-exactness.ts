@@ -12,8 +12,10 @@
  * and `text_encoder/` + `tokenizer/` (real prompt embeddings instead of seeded random ones). A bare
  * UNet folder (e.g. ../shared/fixtures/reference/unet-sd15-tiny) is run with the SD 1.x DDIM
  * scheduler config. The latent is `--size` square (default: the UNet's sample_size capped at 32
- * for CPU). Targets (fp32, CPU): EF-DDPM ≤ 1e-6, DDCM source ≤ 1e-6, BDIA ≤ 1e-4, EDICT ≤ 1e-3;
- * DDIM and negative-prompt inversion are inexact baselines without a target. `--json` prints one
+ * for CPU). Every registered method runs (with its default options, plus a few variants).
+ * Targets (fp32, CPU): EF-DDPM ≤ 1e-6, DDCM source ≤ 1e-6, BDIA and O-BELM ≤ 1e-4, EDICT ≤ 1e-3
+ * (any other exact method 1e-4); DDIM and negative-prompt inversion are inexact baselines without
+ * a target. `--json` prints one
  * JSON object per method, after one `unet-repeatability` object: the UNet run three times on the
  * same input, whether its outputs are bit-identical (exact inversion needs a UNet that repeats
  * itself; GPU kernels may not) and their largest difference. `--device`/`--dtype` choose where
@@ -28,6 +30,7 @@ import { RepriseError } from '../src/errors.js';
 import { invert, reconstructLatent } from '../src/inversion/reconstruct.js';
 import { unetBranchPredictor } from '../src/inversion/predictor.js';
 import { samplingPlanFromConfig } from '../src/inversion/plan.js';
+import { inversionMethods } from '../src/inversion/registry.js';
 import type { InversionOptions } from '../src/inversion/options.js';
 import type { BranchConditioning } from '../src/inversion/types.js';
 import { detectComponent, openComponentWeights } from '../src/models/folder.js';
@@ -107,6 +110,32 @@ interface Case {
   readonly target: number | null;
 }
 
+/** Row labels of the default cases that name their defaults (the rest are the method names). */
+const LABELS: Readonly<Record<string, string>> = { bdia: 'bdia γ=1', belm: 'belm maxRatio=1', edict: 'edict p=0.93', ddcm: 'ddcm (source)' };
+
+/** Targets (fp32, CPU) by method; an exact method not listed is held to BDIA's and O-BELM's 1e-4. */
+const TARGETS: Readonly<Record<string, number>> = { 'ef-ddpm': 1e-6, ddcm: 1e-6, edict: 1e-3 };
+
+/**
+ * Every registered method with its default options (the eval's `seed` for methods with a seed),
+ * in registry order, each followed by its extra variants: EF-DDPM with skip, BDIA with γ = 0.96,
+ * O-BELM as the paper (no cap). Inexact methods have no target.
+ */
+function exactnessCases(steps: number, seed: number): Case[] {
+  const skip = Math.floor(steps / 4);
+  const variants: Readonly<Record<string, readonly Omit<Case, 'target'>[]>> = {
+    'ef-ddpm': skip > 0 ? [{ label: `ef-ddpm skip ${skip}`, options: { method: 'ef-ddpm', seed, skip } }] : [],
+    bdia: [{ label: 'bdia γ=0.96', options: { method: 'bdia', gamma: 0.96 } }],
+    belm: [{ label: 'belm maxRatio=100', options: { method: 'belm', maxRatio: 100 } }],
+  };
+  return inversionMethods().flatMap((spec) => {
+    const target = spec.exact ? (TARGETS[spec.name] ?? 1e-4) : null;
+    const defaults = { method: spec.name, ...('seed' in spec.options.shape ? { seed } : {}) } as InversionOptions;
+    const own: Case = { label: LABELS[spec.name] ?? spec.name, options: defaults, target };
+    return [own, ...(variants[spec.name] ?? []).map((v) => ({ ...v, target }))];
+  });
+}
+
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
@@ -177,18 +206,7 @@ async function main(): Promise<number> {
   }
   const reference = decode ? await decode(z0) : undefined;
 
-  const skip = Math.floor(steps / 4);
-  const cases: Case[] = [
-    { label: 'ddim', options: { method: 'ddim' }, target: null },
-    { label: 'negative-prompt', options: { method: 'negative-prompt' }, target: null },
-    { label: 'ef-ddpm', options: { method: 'ef-ddpm', seed }, target: 1e-6 },
-    ...(skip > 0 ? [{ label: `ef-ddpm skip ${skip}`, options: { method: 'ef-ddpm', seed, skip }, target: 1e-6 } as Case] : []),
-    { label: 'bdia γ=1', options: { method: 'bdia', gamma: 1 }, target: 1e-4 },
-    { label: 'bdia γ=0.96', options: { method: 'bdia', gamma: 0.96 }, target: 1e-4 },
-    { label: 'edict p=0.93', options: { method: 'edict', p: 0.93 }, target: 1e-3 },
-    { label: 'ddcm (source)', options: { method: 'ddcm', seed }, target: 1e-6 },
-  ];
-
+  const cases = exactnessCases(steps, seed);
   if (!values.json) {
     console.log(`model ${values.model} (UNet id ${weights.id.slice(0, 16)}…), scheduler: ${parts.schedulerSource}`);
     console.log(`${steps} steps, latent [${channels}, ${size}, ${size}], embeddings: ${embeddings}, guidance ${guidance}${lcm ? ' (LCM embedding)' : ''}, seed ${seed}, ${runtime.dtype} ${runtime.device}${runtime.deterministic ? ' (deterministic compute)' : ''}`);

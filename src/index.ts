@@ -77,6 +77,10 @@ export {
   sampleEfDdpm,
   invertBdia,
   sampleBdia,
+  invertBelm,
+  sampleBelm,
+  belmCoefficients,
+  sigmaBar,
   invertEdict,
   sampleEdict,
   invertDdcm,
@@ -85,6 +89,7 @@ export {
   sampleNegativePrompt,
   negativePromptConditioning,
   INVERSION_SPECS,
+  GENERATION_METHODS,
   inversionMethods,
   getInversionMethod,
   findInversionMethod,
@@ -98,6 +103,7 @@ export {
   ddimMethod,
   efDdpmMethod,
   bdiaMethod,
+  belmMethod,
   edictMethod,
   ddcmMethod,
   negativePromptMethod,
@@ -161,7 +167,7 @@ export * from './io/image/index.js';
 export { runDoctor } from './runtime/doctor.js';
 export type { DoctorCheck } from './runtime/doctor.js';
 export { installCudaProvider, CUDA13_PACKAGE } from './runtime/cuda-install.js';
-export type { DdimLatents, DdimParams, EfDdpmLatents, EfDdpmParams, BdiaLatents, BdiaParams, EdictLatents, EdictParams, DdcmLatents, DdcmParams } from './inversion/index.js';
+export type { DdimLatents, DdimParams, EfDdpmLatents, EfDdpmParams, BdiaLatents, BdiaParams, BelmLatents, BelmParams, BelmCoefficients, EdictLatents, EdictParams, DdcmLatents, DdcmParams } from './inversion/index.js';
 export type { NegativePromptParams } from './inversion/negative-prompt.js';
 export { reconstructionConditioning } from './inversion/reconstruct.js';
 export type { AttentionControl, AttentionSite } from './models/nn.js';

@@ -13,7 +13,7 @@
  *
  * | key | meaning |
  * | --- | --- |
- * | `method`, `steps`, `seed`, `resize`, `residual`, `eta`, `skip`, `p` | inversion options (as `Pipeline.invert`) |
+ * | `method`, `steps`, `seed`, `resize`, `residual`, `eta`, `skip`, `p`, `maxRatio` | inversion options (as `Pipeline.invert`) |
  * | `negativePrompt` | negative prompt of the source branch (inversion; edits inherit it) |
  * | `sourceGuidance` | guidance of the inversion (`Pipeline.invert`'s `guidance`) |
  * | `inversionGamma` | BDIA γ of the inversion (`Pipeline.invert`'s `gamma`) |
@@ -57,6 +57,7 @@ export const batchEditOptionsSchema = z.strictObject({
   eta: inv.eta,
   skip: inv.skip,
   p: inv.p,
+  maxRatio: inv.maxRatio,
   negativePrompt: inv.negativePrompt,
   sourceGuidance: inv.guidance,
   inversionGamma: inv.gamma,
@@ -74,7 +75,7 @@ export const batchEditOptionsSchema = z.strictObject({
   if (o.karras === true && o.scheduler === undefined) ctx.addIssue({ code: 'custom', path: ['karras'], message: 'karras needs a scheduler' });
   // A method option the method does not take is refused when the job is validated (Pipeline.invert would refuse it per item).
   const takes = new Set(Object.keys(getInversionMethod(o.method).options.shape));
-  const given: readonly (readonly [string, string, unknown])[] = [['eta', 'eta', o.eta], ['skip', 'skip', o.skip], ['p', 'p', o.p], ['seed', 'seed', o.seed], ['inversionGamma', 'gamma', o.inversionGamma]];
+  const given: readonly (readonly [string, string, unknown])[] = [['eta', 'eta', o.eta], ['skip', 'skip', o.skip], ['p', 'p', o.p], ['maxRatio', 'maxRatio', o.maxRatio], ['seed', 'seed', o.seed], ['inversionGamma', 'gamma', o.inversionGamma]];
   for (const [key, option, value] of given) {
     if (value === undefined || takes.has(option)) continue;
     const others = inversionMethods().filter((m) => option in m.options.shape).map((m) => m.name);
@@ -89,7 +90,7 @@ export type BatchEditOptions = z.output<typeof batchEditOptionsSchema>;
 export const batchJobSchema: JobSchema<BatchEditOptions> = makeJobSchema(batchEditOptionsSchema);
 
 /** Keys of {@link BatchEditOptions} that configure the (shared, once per input) inversion. */
-export const INVERSION_KEYS = ['method', 'steps', 'seed', 'resize', 'residual', 'eta', 'skip', 'p', 'negativePrompt', 'sourceGuidance', 'inversionGamma'] as const;
+export const INVERSION_KEYS = ['method', 'steps', 'seed', 'resize', 'residual', 'eta', 'skip', 'p', 'maxRatio', 'negativePrompt', 'sourceGuidance', 'inversionGamma'] as const;
 
 /** The `Pipeline.invert` options of a batch edit, for an input with source prompt `prompt`. */
 export function batchInvertOptions(o: BatchEditOptions, prompt: string): InvertOptions {
@@ -104,6 +105,7 @@ export function batchInvertOptions(o: BatchEditOptions, prompt: string): InvertO
     ...(o.eta !== undefined ? { eta: o.eta } : {}),
     ...(o.skip !== undefined ? { skip: o.skip } : {}),
     ...(o.p !== undefined ? { p: o.p } : {}),
+    ...(o.maxRatio !== undefined ? { maxRatio: o.maxRatio } : {}),
     ...(o.sourceGuidance !== undefined ? { guidance: o.sourceGuidance } : {}),
     ...(o.inversionGamma !== undefined ? { gamma: o.inversionGamma } : {}),
   };

@@ -7,8 +7,9 @@
 import { checkInversion, type Inversion } from '../inversion/record.js';
 import { invert, sampleBranches } from '../inversion/reconstruct.js';
 import { resolveInversionOptions } from '../inversion/options.js';
-import type { BranchConditioning, BranchPredict, SamplingPlan } from '../inversion/types.js';
-import { ddimMap, requireSpec, SOLVER_IDS, specForName, type AnySolverSpec, type SchedulerConfig } from '../solvers/index.js';
+import { GENERATION_METHODS, getInversionMethod } from '../inversion/registry.js';
+import type { BranchConditioning, BranchPredict, InversionMethod, SamplingPlan } from '../inversion/types.js';
+import { requireSpec, SOLVER_IDS, specForName, type AnySolverSpec, type SchedulerConfig } from '../solvers/index.js';
 import { Random } from '../util/random.js';
 import { RepriseError } from '../errors.js';
 import { sampleWithScheduler } from './scheduler-sampling.js';
@@ -25,7 +26,8 @@ export interface GenerateArgs {
   readonly negativePrompt: string;
   readonly modelId: string;
   readonly seed: number;
-  readonly method: 'ddim' | 'ef-ddpm' | 'bdia' | 'edict';
+  /** A method with its own generation rule (`GENERATION_METHODS`). */
+  readonly method: InversionMethod;
   /** Generate with this scheduler instead; the record then comes from EF-DDPM inversion. */
   readonly scheduler?: SchedulerConfig;
   /** The registry id of `scheduler` (stored in the record's schedule.solver) and its Karras flag. */
@@ -61,31 +63,11 @@ export async function generateLatent(a: GenerateArgs): Promise<Inversion> {
     ...(a.embeddedGuidance !== undefined ? { embeddedGuidance: a.embeddedGuidance } : {}),
     latentShape: a.plan.latentShape,
   };
-  let latents: Inversion['latents'];
-  switch (a.method) {
-    case 'ddim':
-      latents = { method: 'ddim', zT: start };
-      break;
-    case 'ef-ddpm':
-      latents = { method: 'ef-ddpm', xStart: start, noiseMaps: Array.from({ length: steps }, () => rng.normals(size)) };
-      break;
-    case 'edict': {
-      const x = Float64Array.from(start);
-      latents = { method: 'edict', x, y: x.slice() };
-      break;
-    }
-    case 'bdia': {
-      // z_{N−1} by one plain DDIM step from z_N (BDIA's first sampling step), in float64.
-      const t = a.plan.timesteps[0] as number;
-      const [pred] = await a.predict([start], t, 0);
-      const abT = a.plan.schedule.alphasCumprod[t] as number;
-      const next = a.plan.timesteps[1];
-      const abNext = next === undefined ? a.plan.schedule.finalAlphaCumprod : (a.plan.schedule.alphasCumprod[next] as number);
-      const zNMinus1 = Float64Array.from(ddimMap(Float64Array.from(start), pred?.eps as Float32Array, abT, abNext));
-      latents = { method: 'bdia', zN: Float64Array.from(start), zNMinus1 };
-      break;
-    }
+  const spec = getInversionMethod(a.method as string); // the erased spec: dispatch by name
+  if (spec.generate === undefined) {
+    throw new RepriseError('CONFIG_INVALID', `method "${a.method}" cannot generate images with its own rule`, { hint: `Choose one of ${GENERATION_METHODS.join(', ')}, or a scheduler.` });
   }
+  const latents = { method: a.method, ...(await spec.generate({ plan: a.plan, predict: a.predict, start, rng })) } as Inversion['latents'];
   const provisional = { ...base, z0: new Float32Array(size), latents } as Inversion;
   const [z0] = await sampleBranches(provisional, a.predict, 1);
   const record = { ...provisional, z0: z0 as Float32Array } as Inversion;

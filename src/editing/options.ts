@@ -7,10 +7,11 @@ import { z } from 'zod';
 import { crossReplaceSchema, selfReplaceSchema } from '../attention/alignment/index.js';
 import { ConfigError } from '../errors.js';
 import { bdiaMethod } from '../inversion/bdia.js';
+import { belmMethod } from '../inversion/belm.js';
 import { edictMethod } from '../inversion/edict.js';
 import { efDdpmMethod } from '../inversion/ef-ddpm.js';
 import { INVERSION_METHODS, resolveInversionOptions, type InversionOptions } from '../inversion/options.js';
-import { inversionMethods } from '../inversion/registry.js';
+import { GENERATION_METHODS, inversionMethods } from '../inversion/registry.js';
 import type { InversionMethod } from '../inversion/types.js';
 import { SOLVER_IDS, specForName } from '../solvers/index.js';
 
@@ -42,6 +43,7 @@ export const invertOptionsSchema = z.strictObject({
   skip: efDdpmMethod.options.shape.skip.unwrap().optional(),
   seed: efDdpmMethod.options.shape.seed.unwrap().optional(),
   gamma: bdiaMethod.options.shape.gamma.unwrap().optional(),
+  maxRatio: belmMethod.options.shape.maxRatio.unwrap().optional(),
   p: edictMethod.options.shape.p.unwrap().optional(),
   resize: resizeSchema.prefault({}),
   /** Store the VAE residual so reconstruction is bit-identical (default true). */
@@ -124,7 +126,7 @@ export const generateOptionsSchema = z.strictObject({
   guidance: z.number().min(0).max(50).default(7.5),
   negativePrompt: z.string().default(''),
   /** Sample with this inversion method's own rule; its record is exact by construction. Default: the folder's scheduler (DDIM folders: 'ddim'). */
-  method: z.enum(['ddim', 'ef-ddpm', 'bdia', 'edict']).optional(),
+  method: z.enum(GENERATION_METHODS as unknown as [InversionMethod, ...InversionMethod[]]).optional(),
   /** Or any registered solver (`pndm`, `unipc`, `dpm-solver++`, … or a diffusers class name): the image is then EF-DDPM-inverted for its record. */
   scheduler: solverName.optional(),
   /** Karras σ placement for the scheduler (classes with `use_karras_sigmas`). */

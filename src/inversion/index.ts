@@ -8,7 +8,7 @@ export { unetBranchPredictor, stackBranches, guideBranches } from './predictor.j
 export { samplingPlanFromConfig, planSchedulerClass, planSchedulerConfig, scheduleDifference } from './plan.js';
 export { INVERSION_METHODS, INVERSION_DEFAULTS, inversionOptionsSchema, resolveInversionOptions, resolveMethodOptions } from './options.js';
 export type { InversionOptions, ResolvedInversionOptions, InversionDefaults, MethodOptionsShape, KebabToCamel } from './options.js';
-export { INVERSION_SPECS, inversionMethods, getInversionMethod, findInversionMethod, isInversionMethod, methodChoices } from './registry.js';
+export { INVERSION_SPECS, GENERATION_METHODS, inversionMethods, getInversionMethod, findInversionMethod, isInversionMethod, methodChoices } from './registry.js';
 export type { RegisteredInversionSpec, InversionSpecOf, OptionsShapeOf, LatentsOf } from './registry.js';
 export { ATTENTION_CONTROLS, canGenerate, defineInversionMethod } from './spec.js';
 export type { AnyInversionSpec, AttentionControlName, GenerationStart, InversionSpec, OptionProblem, OptionSchema, OptionsInputOf, OptionsSchema, OptionsShape, RecordLayout, RecordTensor, ResolvedOptionsOf } from './spec.js';
@@ -20,6 +20,10 @@ export { invertEfDdpm, sampleEfDdpm, efDdpmLevels, efDdpmMethod } from './ef-ddp
 export type { EfDdpmLatents, EfDdpmParams } from './ef-ddpm.js';
 export { invertBdia, sampleBdia, bdiaMethod } from './bdia.js';
 export type { BdiaLatents, BdiaParams } from './bdia.js';
+export { invertBelm, sampleBelm, belmMethod } from './belm.js';
+export type { BelmLatents, BelmParams } from './belm.js';
+export { belmCoefficients, sigmaBar } from './belm-step.js';
+export type { BelmCoefficients } from './belm-step.js';
 export { invertEdict, sampleEdict, edictMethod } from './edict.js';
 export type { EdictLatents, EdictParams } from './edict.js';
 export { invertDdcm, sampleDdcm, ddcmMethod } from './ddcm.js';

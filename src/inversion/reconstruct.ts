@@ -4,15 +4,11 @@
  * method's sampler for the editing loops (branch 0 = source, 1 … = targets).
  */
 import { RepriseError } from '../errors.js';
-import { invertBdia, sampleBdia } from './bdia.js';
 import { checkLatent } from './common.js';
-import { invertDdcm, sampleDdcm } from './ddcm.js';
-import { invertDdim, sampleDdim } from './ddim.js';
-import { invertEdict, sampleEdict } from './edict.js';
-import { invertEfDdpm, sampleEfDdpm } from './ef-ddpm.js';
-import { invertNegativePrompt, sampleNegativePrompt } from './negative-prompt.js';
-import { resolveInversionOptions, resolveMethodOptions, type InversionOptions } from './options.js';
+import { resolveSpecOptions } from './method-options.js';
+import { resolveInversionOptions, type InversionOptions } from './options.js';
 import { samplingPlanFromConfig } from './plan.js';
+import { getInversionMethod, inversionMethods } from './registry.js';
 import { checkInversion, type Inversion, type InversionLatents, type InversionPrompts, type PixelResidual } from './record.js';
 import type { BranchConditioning, BranchPredict, SamplingPlan } from './types.js';
 import type { StepEndHook } from './types.js';
@@ -69,34 +65,15 @@ export async function invert(plan: SamplingPlan, predict: BranchPredict, z0: Flo
       hint: 'Build the plan with samplingPlanFromConfig(meta.schedulerConfig, steps, latentShape).',
     });
   }
-  let latents: InversionLatents;
-  switch (resolved.method) {
-    case 'ddim':
-      latents = { method: 'ddim', ...(await invertDdim(plan, predict, z0)) };
-      break;
-    case 'negative-prompt':
-      latents = { method: 'negative-prompt', ...(await invertNegativePrompt(plan, predict, z0)) };
-      break;
-    case 'ef-ddpm':
-      latents = { method: 'ef-ddpm', ...(await invertEfDdpm(plan, predict, z0, resolved)) };
-      break;
-    case 'bdia':
-      latents = { method: 'bdia', ...(await invertBdia(plan, predict, z0, resolved)) };
-      break;
-    case 'edict':
-      latents = { method: 'edict', ...(await invertEdict(plan, predict, z0, resolved)) };
-      break;
-    case 'ddcm':
-      latents = { method: 'ddcm', ...(await invertDdcm(plan, predict, z0, resolved)) };
-      break;
-  }
+  const spec = getInversionMethod(resolved.method as string); // the erased spec: dispatch by name
+  const latents = { method: resolved.method, ...(await spec.invert(plan, predict, z0, resolved)) } as InversionLatents;
   const record: Inversion = {
     method: resolved.method,
     options: resolved,
     modelId: meta.modelId,
     schedule: { config: meta.schedulerConfig, steps, timesteps: [...plan.timesteps], solver: meta.solver?.id ?? resolved.method, ...(meta.solver?.karras === true ? { karras: true } : {}) },
     prompts: meta.prompts,
-    conditioning: resolved.method === 'negative-prompt' ? { ...meta.conditioning, uncond: meta.conditioning.cond } : meta.conditioning,
+    conditioning: spec.conditioning === 'source-as-uncond' ? { ...meta.conditioning, uncond: meta.conditioning.cond } : meta.conditioning,
     ...(meta.embeddedGuidance !== undefined ? { embeddedGuidance: meta.embeddedGuidance } : {}),
     latentShape: [plan.latentShape[0], plan.latentShape[1], plan.latentShape[2]],
     z0: z0.slice(),
@@ -125,7 +102,7 @@ export function recordPlan(record: Inversion): SamplingPlan {
  */
 export function reconstructionConditioning(record: Inversion): BranchConditioning {
   const c = record.conditioning;
-  return record.method === 'negative-prompt' ? { ...c, uncond: c.cond } : c;
+  return getInversionMethod(record.method as string).conditioning === 'source-as-uncond' ? { ...c, uncond: c.cond } : c;
 }
 
 /**
@@ -135,27 +112,17 @@ export function reconstructionConditioning(record: Inversion): BranchConditionin
  */
 export async function sampleBranches(record: Inversion, predict: BranchPredict, branches: number, overrides: SamplingOverrides = {}): Promise<Float32Array[]> {
   const plan = recordPlan(record);
-  const l = record.latents;
-  const o = record.options;
-  if (overrides.gamma !== undefined && l.method !== 'bdia') {
-    throw new RepriseError('CONFIG_INVALID', `sampling override "gamma" applies to BDIA only, not to ${l.method}`, { hint: 'Drop the override.' });
-  }
-  switch (l.method) {
-    case 'ddim':
-      return sampleDdim(plan, l, predict, branches, {}, overrides.onStepEnd);
-    case 'negative-prompt':
-      return sampleNegativePrompt(plan, l, predict, branches, {}, overrides.onStepEnd);
-    case 'ef-ddpm':
-      return sampleEfDdpm(plan, l, predict, branches, { eta: o.method === 'ef-ddpm' ? o.eta : undefined }, overrides.onStepEnd);
-    case 'bdia': {
-      const gamma = overrides.gamma ?? (o.method === 'bdia' ? o.gamma : undefined);
-      return sampleBdia(plan, l, predict, branches, resolveMethodOptions('bdia', { gamma }), overrides.onStepEnd);
+  const spec = getInversionMethod(record.method as string); // the erased spec: dispatch by name
+  const { method: _method, ...recorded } = record.options;
+  const given = Object.entries(overrides).filter(([k, v]) => k !== 'onStepEnd' && v !== undefined);
+  for (const [key] of given) {
+    if (!(spec.samplingOverrides ?? []).includes(key)) {
+      const takers = inversionMethods().filter((m) => (m.samplingOverrides ?? []).includes(key)).map((m) => m.label);
+      throw new RepriseError('CONFIG_INVALID', `sampling override "${key}" applies to ${takers.join(', ')} only, not to ${record.method}`, { hint: 'Drop the override.' });
     }
-    case 'edict':
-      return sampleEdict(plan, l, predict, branches, { p: o.method === 'edict' ? o.p : undefined }, overrides.onStepEnd);
-    case 'ddcm':
-      return sampleDdcm(plan, l, predict, branches, { seed: l.seed }, overrides.onStepEnd);
   }
+  const options = resolveSpecOptions(spec, { ...recorded, ...Object.fromEntries(given) });
+  return spec.sample(plan, record.latents, predict, branches, options, overrides.onStepEnd);
 }
 
 /**

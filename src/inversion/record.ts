@@ -11,13 +11,14 @@
  * | `conditioning.cond`, `conditioning.uncond` | [L·D] | always |
  * | `latents.zT` | [C, H, W] | ddim, negative-prompt |
  * | `latents.xStart`, `latents.noiseMaps` | [C, H, W], [N − skip, C, H, W] | ef-ddpm |
- * | `latents.zN`, `latents.zNMinus1` (+ `.rest`) | [C, H, W] (+ [2, C, H, W]) each | bdia |
+ * | `latents.zN`, `latents.zNMinus1` (+ `.rest`) | [C, H, W] (+ [2, C, H, W]) each | bdia, belm |
  * | `latents.x`, `latents.y` (+ `.rest`) | [C, H, W] (+ [2, C, H, W]) each | edict |
  * | `pixels.residual` | `pixels.shape` | when a pixel residual is stored |
  *
- * BDIA and EDICT keep float64 latents: each is stored as `name` = fround(z) (a float32 reader
- * sees the latent) and `name.rest` = the two float32 remainders, restored exactly as
- * name + rest[0] + rest[1] (`splitFloat64`).
+ * The `latents.*` rows are each method spec's `record.tensors` (written and read from the spec,
+ * in its field order). BDIA, O-BELM and EDICT keep float64 latents: each is stored as `name` =
+ * fround(z) (a float32 reader sees the latent) and `name.rest` = the two float32 remainders,
+ * restored exactly as name + rest[0] + rest[1] (`splitFloat64`).
  *
  * `__metadata__`: `format` = "reprise-inversion", `formatVersion` = "1", `record` = the JSON of
  * everything else (non-finite numbers of scheduler configs kept), and `sha256` = hex SHA-256 of
@@ -29,14 +30,11 @@ import { z } from 'zod';
 import { RepriseError } from '../errors.js';
 import { openSafetensors, writeSafetensors, type SafetensorsFile, type TensorToWrite } from '../io/safetensors.js';
 import { parseJsonWithNonFinite, SOLVER_IDS } from '../solvers/index.js';
-import type { BdiaLatents } from './bdia.js';
 import { joinFloat64, splitFloat64 } from './common.js';
-import type { DdcmLatents } from './ddcm.js';
-import type { DdimLatents } from './ddim.js';
-import type { EdictLatents } from './edict.js';
-import type { EfDdpmLatents } from './ef-ddpm.js';
 import { INVERSION_METHODS, resolveInversionOptions, type ResolvedInversionOptions } from './options.js';
 import { samplingPlanFromConfig, scheduleDifference } from './plan.js';
+import { getInversionMethod, type InversionSpecOf, type LatentsOf } from './registry.js';
+import type { AnyInversionSpec, RecordTensor, ResolvedOptionsOf, OptionsShape } from './spec.js';
 import type { BranchConditioning, InversionMethod } from './types.js';
 
 /** `format` metadata value of inversion records. */
@@ -78,14 +76,8 @@ export interface PixelResidual {
   readonly image: unknown;
 }
 
-/** The method's latents, tagged by method. */
-export type InversionLatents =
-  | ({ readonly method: 'ddim' } & DdimLatents)
-  | ({ readonly method: 'negative-prompt' } & DdimLatents)
-  | ({ readonly method: 'ef-ddpm' } & EfDdpmLatents)
-  | ({ readonly method: 'bdia' } & BdiaLatents)
-  | ({ readonly method: 'edict' } & EdictLatents)
-  | ({ readonly method: 'ddcm' } & DdcmLatents);
+/** The method's latents, tagged by method (each registered spec's latents type). */
+export type InversionLatents = { [N in InversionMethod]: { readonly method: N } & LatentsOf<InversionSpecOf<N>> }[InversionMethod];
 
 /** An inversion record. `method`, `options.method` and `latents.method` agree. */
 export interface Inversion {
@@ -128,6 +120,11 @@ function badInput(message: string, hint = 'Build the record with invert() and ke
   return new RepriseError('RUNTIME_INPUT', `inversion record: ${message}`, { hint });
 }
 
+/** The latent fields a method stores as tensors (`latents.<field>`), in file order. */
+function tensorFields(spec: AnyInversionSpec): [string, RecordTensor<ResolvedOptionsOf<OptionsShape>>][] {
+  return Object.entries(spec.record.tensors).filter((e): e is [string, RecordTensor<ResolvedOptionsOf<OptionsShape>>] => e[1] !== undefined);
+}
+
 /** Each stored tensor of a record with its shape. */
 function recordTensors(record: Inversion): TensorToWrite[] {
   const shape = [...record.latentShape];
@@ -144,29 +141,22 @@ function recordTensors(record: Inversion): TensorToWrite[] {
   };
   const c = record.conditioning;
   const out = [f32('z0', record.z0), f32('conditioning.cond', c.cond, [c.cond.length]), f32('conditioning.uncond', c.uncond, [c.cond.length])];
-  const l = record.latents;
-  switch (l.method) {
-    case 'ddim':
-    case 'negative-prompt':
-      out.push(f32('latents.zT', l.zT));
-      break;
-    case 'ef-ddpm': {
-      const maps = new Float32Array(l.noiseMaps.length * size);
-      l.noiseMaps.forEach((m, j) => {
-        if (!(m instanceof Float32Array) || m.length !== size) throw badInput(`noise map ${j} must be a Float32Array of ${size} values`);
-        maps.set(m, j * size);
+  const spec = getInversionMethod(record.method as string); // the erased spec: dispatch by name
+  const fields = record.latents as unknown as Readonly<Record<string, unknown>>;
+  for (const [field, tensor] of tensorFields(spec)) {
+    const name = `latents.${field}`;
+    const value = fields[field];
+    if (tensor.kind === 'latent') out.push(f32(name, value as Float32Array));
+    else if (tensor.kind === 'latent64') out.push(...f64(name, value as Float64Array));
+    else {
+      if (!Array.isArray(value)) throw badInput(`${name} must be an array of latents`);
+      const stack = new Float32Array(value.length * size);
+      value.forEach((m: unknown, j) => {
+        if (!(m instanceof Float32Array) || m.length !== size) throw badInput(`${name}[${j}] must be a Float32Array of ${size} values`);
+        stack.set(m, j * size);
       });
-      out.push(f32('latents.xStart', l.xStart), f32('latents.noiseMaps', maps, [l.noiseMaps.length, ...shape]));
-      break;
+      out.push(f32(name, stack, [value.length, ...shape]));
     }
-    case 'bdia':
-      out.push(...f64('latents.zN', l.zN), ...f64('latents.zNMinus1', l.zNMinus1));
-      break;
-    case 'edict':
-      out.push(...f64('latents.x', l.x), ...f64('latents.y', l.y));
-      break;
-    case 'ddcm':
-      break;
   }
   if (record.pixels !== undefined) out.push(f32('pixels.residual', record.pixels.residual, [...record.pixels.shape]));
   return out;
@@ -218,7 +208,7 @@ export function checkInversion(record: Inversion): void {
     throw badInput(`method "${record.method}", options.method "${record.options.method}" and latents.method "${record.latents.method}" differ`);
   }
   const steps = record.schedule.steps;
-  resolveInversionOptions(record.options, { steps });
+  const options = resolveInversionOptions(record.options, { steps });
   if (typeof record.modelId !== 'string' || record.modelId.length === 0) throw badInput('modelId must be a non-empty string', 'Pass the id of the model weights (e.g. the UNet WeightSource id).');
   const plan = samplingPlanFromConfig(record.schedule.config, steps, record.latentShape);
   if (plan.timesteps.join(',') !== record.schedule.timesteps.join(',')) {
@@ -232,15 +222,16 @@ export function checkInversion(record: Inversion): void {
   if (!Number.isFinite(c.guidance)) throw badInput(`guidance must be finite, got ${c.guidance}`);
   if (record.embeddedGuidance !== undefined && !Number.isFinite(record.embeddedGuidance)) throw badInput(`embeddedGuidance must be finite, got ${record.embeddedGuidance}`);
   if (c.guidanceRescale !== undefined && !(c.guidanceRescale >= 0 && c.guidanceRescale <= 1)) throw badInput(`guidanceRescale must lie in [0, 1], got ${c.guidanceRescale}`);
-  if (record.latents.method === 'ef-ddpm' && record.options.method === 'ef-ddpm' && record.latents.noiseMaps.length !== steps - record.options.skip) {
-    throw badInput(`EF-DDPM with ${steps} steps and skip ${record.options.skip} needs ${steps - record.options.skip} noise maps, the record holds ${record.latents.noiseMaps.length}`);
+  const spec = getInversionMethod(record.method as string); // the erased spec: dispatch by name
+  const fields = record.latents as unknown as Readonly<Record<string, unknown>>;
+  for (const [field, tensor] of tensorFields(spec)) {
+    const value = fields[field];
+    if (tensor.kind !== 'stack' || !Array.isArray(value)) continue;
+    const n = tensor.count(options, steps);
+    if (value.length !== n) throw badInput(`${spec.label} with ${steps} steps needs ${n} latents in latents.${field} (${tensor.shape}), the record holds ${value.length}`);
   }
-  if (record.latents.method === 'ddcm' && record.options.method === 'ddcm') {
-    if (record.latents.seed !== record.options.seed) throw badInput(`DDCM latents seed ${record.latents.seed} differs from options.seed ${record.options.seed}`);
-    const z0 = record.z0;
-    const lz = record.latents.z0;
-    if (lz.length !== z0.length || lz.some((v, i) => !Object.is(v, z0[i]))) throw badInput('DDCM latents.z0 differs from the record\'s z0');
-  }
+  const problem = spec.record.check?.(record.latents, { z0: record.z0, options, steps });
+  if (problem !== undefined) throw badInput(problem);
   if (record.pixels !== undefined) {
     const p = record.pixels;
     if (!Array.isArray(p.shape) || !p.shape.every((d) => Number.isInteger(d) && d >= 0)) throw badInput(`pixels.shape must hold non-negative integers, got ${JSON.stringify(p.shape)}`);
@@ -385,32 +376,19 @@ function readRecord(path: string, file: SafetensorsFile): Inversion {
   const z0 = take('z0', shape);
   const cond = take('conditioning.cond', [r.conditioningLength]);
   const uncond = take('conditioning.uncond', [r.conditioningLength]);
-  let latents: InversionLatents;
-  switch (options.method) {
-    case 'ddim':
-    case 'negative-prompt':
-      latents = { method: options.method, zT: take('latents.zT', shape) };
-      break;
-    case 'ef-ddpm': {
-      const m = r.schedule.steps - options.skip;
-      const maps = take('latents.noiseMaps', [m, ...shape]);
-      latents = {
-        method: 'ef-ddpm',
-        xStart: take('latents.xStart', shape),
-        noiseMaps: Array.from({ length: m }, (_, j) => maps.slice(j * size, (j + 1) * size)),
-      };
-      break;
+  const spec = getInversionMethod(options.method as string); // the erased spec: dispatch by name
+  const fields: Record<string, unknown> = {};
+  for (const [field, tensor] of tensorFields(spec)) {
+    const name = `latents.${field}`;
+    if (tensor.kind === 'latent') fields[field] = take(name, shape);
+    else if (tensor.kind === 'latent64') fields[field] = take64(name);
+    else {
+      const m = tensor.count(options, r.schedule.steps);
+      const stack = take(name, [m, ...shape]);
+      fields[field] = Array.from({ length: m }, (_, j) => stack.slice(j * size, (j + 1) * size));
     }
-    case 'bdia':
-      latents = { method: 'bdia', zN: take64('latents.zN'), zNMinus1: take64('latents.zNMinus1') };
-      break;
-    case 'edict':
-      latents = { method: 'edict', x: take64('latents.x'), y: take64('latents.y') };
-      break;
-    case 'ddcm':
-      latents = { method: 'ddcm', z0: z0.slice(), seed: options.seed };
-      break;
   }
+  const latents = { method: options.method, ...fields, ...spec.record.restore?.({ z0, options }) } as InversionLatents;
   let pixels: PixelResidual | undefined;
   if (r.pixels !== undefined) pixels = { residual: take('pixels.residual', r.pixels.shape), shape: r.pixels.shape, transform: r.pixels.transform, image: r.pixels.image };
   if (tensors.size > 0) throw damaged(path, `unexpected tensor(s) ${[...tensors.keys()].map((k) => `"${k}"`).join(', ')} for a ${options.method} record`);

@@ -7,6 +7,7 @@
  */
 import { ConfigError } from '../errors.js';
 import { bdiaMethod } from './bdia.js';
+import { belmMethod } from './belm.js';
 import { ddcmMethod } from './ddcm.js';
 import { ddimMethod } from './ddim.js';
 import { edictMethod } from './edict.js';
@@ -19,6 +20,7 @@ export const INVERSION_SPECS = [
   ddimMethod,
   efDdpmMethod,
   bdiaMethod,
+  belmMethod,
   edictMethod,
   ddcmMethod,
   negativePromptMethod,
@@ -41,6 +43,9 @@ export type LatentsOf<T> = T extends InversionSpec<string, OptionsShape, infer L
 
 /** Every method's name, in registry order. */
 export const INVERSION_METHODS: readonly InversionMethod[] = INVERSION_SPECS.map((s) => s.name);
+
+/** The methods that generate images with their own rule (a spec with `generate`), in registry order. */
+export const GENERATION_METHODS: readonly InversionMethod[] = INVERSION_SPECS.filter((s) => (s as AnyInversionSpec).generate !== undefined).map((s) => s.name);
 
 /** Every registered spec, in registry order. */
 export function inversionMethods(): readonly AnyInversionSpec[] {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
 import { invertBdia } from '../../src/inversion/bdia.js';
 import { invertEfDdpm } from '../../src/inversion/ef-ddpm.js';
-import { resolveInversionOptions } from '../../src/inversion/options.js';
+import { INVERSION_METHODS, resolveInversionOptions } from '../../src/inversion/options.js';
 import { samplingPlanFromConfig } from '../../src/inversion/plan.js';
 import { invert, sampleBranches } from '../../src/inversion/reconstruct.js';
 import { analyticPredict, SD1_SCHEDULER, seededConditioning, seededLatent } from './helpers.js';
@@ -42,7 +42,9 @@ describe('inversion options', () => {
     expect(rejects({ method: 'ddcm', seed: -1 }).key).toBe('seed');
     expect(rejects({ method: 'ddcm', seed: 0.5 }).key).toBe('seed');
     expect(rejects({ method: 'ddim', gamma: 1 }).message).toMatch(/unknown option\(s\) "gamma"/);
-    expect(rejects({ method: 'null-text' }).message).toMatch(/method must be one of "ddim", "ef-ddpm", "bdia", "edict", "ddcm", "negative-prompt"/);
+    // names every registered method, in registry order
+    expect(rejects({ method: 'null-text' }).message).toContain(`method must be one of ${INVERSION_METHODS.map((m) => `"${m}"`).join(', ')}`);
+    expect(INVERSION_METHODS).toEqual(expect.arrayContaining(['ddim', 'ef-ddpm', 'bdia', 'belm', 'edict', 'ddcm', 'negative-prompt']));
     expect(rejects('bdia').key).toBe('method');
   });
 

@@ -21,6 +21,7 @@ const OPTIONS: Record<(typeof INVERSION_METHODS)[number], InversionOptions> = {
   ddim: { method: 'ddim' },
   'ef-ddpm': { method: 'ef-ddpm', eta: 0.9, skip: 2, seed: 9 },
   bdia: { method: 'bdia', gamma: 0.96 },
+  belm: { method: 'belm', maxRatio: 2 },
   edict: { method: 'edict', p: 0.9 },
   ddcm: { method: 'ddcm', seed: 4 },
   'negative-prompt': { method: 'negative-prompt' },

@@ -4,6 +4,7 @@
  * against its known answer. A failing inversion or edit is recorded and the loop goes on.
  */
 import type { Pipeline } from '../../../src/editing/pipeline.js';
+import { inversionMethods } from '../../../src/inversion/registry.js';
 import type { InversionMethod } from '../../../src/inversion/types.js';
 import type { Inversion } from '../../../src/inversion/record.js';
 import { psnr } from '../../scenes/metrics.js';
@@ -15,8 +16,8 @@ import { measureEdit, type EditMeasurement } from './measure.js';
 import { writeScenePictures, type MethodPictures } from './pictures.js';
 import { summarize, type MethodSummary, type SummaryRow } from './report.js';
 
-/** The inversion methods compared, in report order: the inexact baselines first. */
-export const EVAL_METHODS: readonly InversionMethod[] = ['ddim', 'negative-prompt', 'ef-ddpm', 'bdia', 'edict', 'ddcm'];
+/** The inversion methods compared: every registered method, in registry order with the inexact baselines first. */
+export const EVAL_METHODS: readonly InversionMethod[] = [...inversionMethods().filter((s) => !s.exact), ...inversionMethods().filter((s) => s.exact)].map((s) => s.name as InversionMethod);
 
 /** First scene seed: the training set uses seeds below 1,000,000 (scripts/render-dataset.ts). */
 export const DEFAULT_FIRST_SEED = 1_000_000;
