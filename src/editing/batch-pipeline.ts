@@ -40,7 +40,7 @@ import { canonicalJson } from './batch/hash.js';
 import { JobFileError, loadJobFile, readJobDocument, type BatchItem, type BatchJob, type JobOverrides } from './batch/job-file.js';
 import { editOverrides, formatProblemPath, isPlainObject, makeJobSchema, mergeEditOptions, sortProblems, type JobProblem, type JobSchema } from './batch/job-schema.js';
 import type { ItemContext, ProcessItem } from './batch/runner.js';
-import { editOptionsSchema, invertOptionsSchema, type InvertOptions } from './options.js';
+import { editOptionsSchema, invertOptionsSchema, METHOD_OPTION_KEYS, type InvertOptions } from './options.js';
 import { ownRuleMessage } from './target-scheduler.js';
 import type { Pipeline, Progress } from './pipeline.js';
 
@@ -75,9 +75,10 @@ export const batchEditOptionsSchema = z.strictObject({
   if (o.karras === true && o.scheduler === undefined) ctx.addIssue({ code: 'custom', path: ['karras'], message: 'karras needs a scheduler' });
   // A method option the method does not take is refused when the job is validated (Pipeline.invert would refuse it per item).
   const takes = new Set(Object.keys(getInversionMethod(o.method).options.shape));
-  const given: readonly (readonly [string, string, unknown])[] = [['eta', 'eta', o.eta], ['skip', 'skip', o.skip], ['p', 'p', o.p], ['maxRatio', 'maxRatio', o.maxRatio], ['seed', 'seed', o.seed], ['inversionGamma', 'gamma', o.inversionGamma]];
-  for (const [key, option, value] of given) {
-    if (value === undefined || takes.has(option)) continue;
+  for (const option of METHOD_OPTION_KEYS) {
+    // The inversion's γ is `inversionGamma` in a job (`gamma` is the edit's sampling γ).
+    const key = option === 'gamma' ? 'inversionGamma' : option;
+    if ((o as Record<string, unknown>)[key] === undefined || takes.has(option)) continue;
     const others = inversionMethods().filter((m) => option in m.options.shape).map((m) => m.name);
     ctx.addIssue({ code: 'custom', path: [key], message: `${key} applies to method ${others.join(' or ')}, not ${o.method}; remove it or change the method` });
   }

@@ -257,10 +257,9 @@ export function createSafetensorsWriter(
         throw inputError(path, `closed before every tensor was written (${header.length - next} missing); nothing was written`, missing.name);
       }
       io('finish', (f) => {
-        fs.fsyncSync(f);
         fs.closeSync(f);
         fd = undefined;
-        commitTemporarySync(tmp, path);
+        commitTemporarySync(tmp, path); // fsyncs, renames, fsyncs the folder
       });
       state = 'closed';
     },

@@ -157,7 +157,6 @@ export function writeModel(g: GraphBuilder, modelPath: string, option: ExternalD
       });
       offset = aligned + bytes.byteLength;
     }
-    fs.fsyncSync(fd);
   } catch (e) {
     fs.closeSync(fd);
     fs.rmSync(tmpData, { force: true });
@@ -166,7 +165,7 @@ export function writeModel(g: GraphBuilder, modelPath: string, option: ExternalD
   fs.closeSync(fd);
   const bytes = onnx.ModelProto.encode(modelProto(g, inits)).finish();
   try {
-    writeFileAtomicSync(modelPath, bytes, () => commitTemporarySync(tmpData, dataPath));
+    writeFileAtomicSync(modelPath, bytes, () => commitTemporarySync(tmpData, dataPath)); // the data file is fsynced there
   } catch (e) {
     fs.rmSync(tmpData, { force: true });
     throw e;

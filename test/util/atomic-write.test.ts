@@ -2,10 +2,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { commitTemporarySync, isTemporaryName, renameIntoPlaceSync, temporaryPathFor, writeFileAtomic, writeFileAtomicSync } from '../../src/util/atomic-write.js';
+import { commitTemporarySync, renameIntoPlaceSync, temporaryPathFor, writeFileAtomic, writeFileAtomicSync } from '../../src/util/atomic-write.js';
 
 const tmpDir = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'reprise-atomic-'));
 
+// The async write's concurrency and the naming scheme are tested through the batch wrapper (test/editing/batch/atomic.test.ts).
 describe('atomic write (util/atomic-write.ts)', () => {
   it('writes bytes and text, sync and async, leaving only the target', async () => {
     const dir = tmpDir();
@@ -41,25 +42,6 @@ describe('atomic write (util/atomic-write.ts)', () => {
     expect(() => writeFileAtomicSync(path.join(dir, 'no', 'x'), 'x')).toThrow(/ENOENT/);
     await expect(writeFileAtomic(path.join(dir, 'no', 'x'), 'x')).rejects.toThrow(/ENOENT/);
     expect(fs.readdirSync(dir)).toEqual([]);
-  });
-
-  it('concurrent writers: the target is always one complete payload', async () => {
-    const dir = tmpDir();
-    const file = path.join(dir, 'f');
-    const payloads = Array.from({ length: 8 }, (_, i) => String(i).repeat(50_000 + i));
-    await Promise.all(payloads.map((p) => writeFileAtomic(file, p)));
-    expect(payloads).toContain(fs.readFileSync(file, 'utf8'));
-    expect(fs.readdirSync(dir)).toEqual(['f']);
-  });
-
-  it('one naming scheme: hidden, same folder, unique, recognised', () => {
-    const a = temporaryPathFor('/x/y/model.onnx');
-    const b = temporaryPathFor('/x/y/model.onnx');
-    expect(a).not.toBe(b);
-    expect(path.dirname(a)).toBe('/x/y');
-    expect(isTemporaryName(path.basename(a))).toBe(true);
-    expect(isTemporaryName('model.onnx')).toBe(false);
-    expect(isTemporaryName('.model.onnx.tmp')).toBe(false);
   });
 
   it('commitTemporarySync puts a streamed file in place, and removes it when the rename fails', () => {
