@@ -10,8 +10,9 @@
  *
  * The edit options accepted here ({@link jobOptionsSchema}) are a subset of those of
  * `reprise batch`, with the same meaning, so the same job file runs with the CLI:
- * inversion options `method`, `steps`, `seed`, `eta`, `skip`, `p`, `sourceGuidance` (the
- * inversion's guidance) and `inversionGamma` (BDIA's γ) — the same for every edit — and edit
+ * inversion options `method`, `steps`, the method's own options (`seed`, `eta`, `gamma`... as
+ * `Pipeline.invert`), `sourceGuidance` (the inversion's guidance) and `inversionGamma` (BDIA's
+ * γ) — the same for every edit — and edit
  * options `guidance`, `attention` and `gamma` (BDIA's γ while editing).
  *
  * Throws when an item fails or when the second run redoes work.
@@ -36,24 +37,24 @@ import {
 } from '../src/index.js';
 import { compareImages, loadPipeline, runIfMain, type ExampleOptions } from './common.js';
 
-/** Options of one edit in the job file (after merging over `defaults`). */
-export const jobOptionsSchema = z.strictObject({
-  method: invertOptionsSchema.shape.method,
-  steps: invertOptionsSchema.shape.steps,
-  seed: invertOptionsSchema.shape.seed,
-  eta: invertOptionsSchema.shape.eta,
-  skip: invertOptionsSchema.shape.skip,
-  p: invertOptionsSchema.shape.p,
-  /** Guidance of the inversion (the source prompt); default as `Pipeline.invert`. */
-  sourceGuidance: invertOptionsSchema.shape.guidance,
-  /** BDIA γ of the inversion. */
-  inversionGamma: invertOptionsSchema.shape.gamma,
-  /** Guidance of the edit (the target prompt); default as `Pipeline.edit`. */
-  guidance: editOptionsSchema.shape.guidance,
-  attention: editOptionsSchema.shape.attention,
-  /** BDIA γ while editing. */
-  gamma: editOptionsSchema.shape.gamma,
-});
+/**
+ * Options of one edit in the job file (after merging over `defaults`): the inversion options of
+ * `Pipeline.invert` (every registered method's options included, so a new method needs nothing
+ * here) with the inversion's guidance and γ renamed, and the edit options.
+ */
+export const jobOptionsSchema = invertOptionsSchema
+  .omit({ prompt: true, negativePrompt: true, guidance: true, gamma: true, resize: true, residual: true })
+  .extend({
+    /** Guidance of the inversion (the source prompt); default as `Pipeline.invert`. */
+    sourceGuidance: invertOptionsSchema.shape.guidance,
+    /** BDIA γ of the inversion. */
+    inversionGamma: invertOptionsSchema.shape.gamma,
+    /** Guidance of the edit (the target prompt); default as `Pipeline.edit`. */
+    guidance: editOptionsSchema.shape.guidance,
+    attention: editOptionsSchema.shape.attention,
+    /** BDIA γ while editing. */
+    gamma: editOptionsSchema.shape.gamma,
+  });
 export type JobOptions = z.output<typeof jobOptionsSchema>;
 
 /** The bundled job file. */
@@ -76,17 +77,11 @@ export async function main(options: ExampleOptions & { readonly jobFile?: string
   log(`job: ${job.inputs.length} input(s) × ${job.edits.length} edit(s) = ${job.items.length} items → ${job.output}`);
 
   // Each input is inverted once, so every edit must use the same inversion options.
-  const invertOf = (o: JobOptions, prompt: string): InvertOptions => ({
-    prompt,
-    method: o.method,
-    ...(o.steps !== undefined ? { steps: o.steps } : {}),
-    ...(o.seed !== undefined ? { seed: o.seed } : {}),
-    ...(o.eta !== undefined ? { eta: o.eta } : {}),
-    ...(o.skip !== undefined ? { skip: o.skip } : {}),
-    ...(o.p !== undefined ? { p: o.p } : {}),
-    ...(o.sourceGuidance !== undefined ? { guidance: o.sourceGuidance } : {}),
-    ...(o.inversionGamma !== undefined ? { gamma: o.inversionGamma } : {}),
-  });
+  const invertOf = (o: JobOptions, prompt: string): InvertOptions => {
+    const { sourceGuidance, inversionGamma, guidance: _edit, attention: _attention, gamma: _editGamma, ...inversion } = o;
+    const given = Object.entries({ ...inversion, guidance: sourceGuidance, gamma: inversionGamma }).filter(([, v]) => v !== undefined);
+    return { prompt, ...Object.fromEntries(given) } as InvertOptions;
+  };
   const shared = JSON.stringify(invertOf((job.edits[0] as (typeof job.edits)[number]).options, ''));
   const differing = job.edits.filter((e) => JSON.stringify(invertOf(e.options, '')) !== shared).map((e) => e.name);
   if (differing.length > 0) throw new Error(`edits ${differing.join(', ')} change inversion options; set them once in defaults (each input is inverted once)`);

@@ -13,7 +13,7 @@
  *
  * | key | meaning |
  * | --- | --- |
- * | `method`, `steps`, `seed`, `resize`, `residual`, `eta`, `skip`, `p`, `maxRatio` | inversion options (as `Pipeline.invert`) |
+ * | `method`, `steps`, `resize`, `residual`, and every registered method's options (`eta`, `seed`, ... as `Pipeline.invert`) | inversion options |
  * | `negativePrompt` | negative prompt of the source branch (inversion; edits inherit it) |
  * | `sourceGuidance` | guidance of the inversion (`Pipeline.invert`'s `guidance`) |
  * | `inversionGamma` | BDIA γ of the inversion (`Pipeline.invert`'s `gamma`) |
@@ -40,24 +40,25 @@ import { canonicalJson } from './batch/hash.js';
 import { JobFileError, loadJobFile, readJobDocument, type BatchItem, type BatchJob, type JobOverrides } from './batch/job-file.js';
 import { editOverrides, formatProblemPath, isPlainObject, makeJobSchema, mergeEditOptions, sortProblems, type JobProblem, type JobSchema } from './batch/job-schema.js';
 import type { ItemContext, ProcessItem } from './batch/runner.js';
+import { methodOptionFields } from '../inversion/options.js';
 import { editOptionsSchema, invertOptionsSchema, METHOD_OPTION_KEYS, type InvertOptions } from './options.js';
 import { ownRuleMessage } from './target-scheduler.js';
 import type { Pipeline, Progress } from './pipeline.js';
 
 const inv = invertOptionsSchema.shape;
+const { gamma: _inversionGamma, ...jobMethodFields } = methodOptionFields();
+/** The method option keys of a job edit (every registered one but `gamma`, which is `inversionGamma` there). */
+const JOB_METHOD_KEYS = METHOD_OPTION_KEYS.filter((k) => k !== 'gamma');
 const ed = editOptionsSchema.shape;
 
 /** Options of one batch edit (everything but `name` and `prompt`), from the pipeline's schemas. */
 export const batchEditOptionsSchema = z.strictObject({
   method: inv.method,
   steps: inv.steps,
-  seed: inv.seed,
   resize: inv.resize,
   residual: inv.residual,
-  eta: inv.eta,
-  skip: inv.skip,
-  p: inv.p,
-  maxRatio: inv.maxRatio,
+  // The method options of the registry; the inversion's γ is `inversionGamma` (`gamma` is the edit's).
+  ...jobMethodFields,
   negativePrompt: inv.negativePrompt,
   sourceGuidance: inv.guidance,
   inversionGamma: inv.gamma,
@@ -91,7 +92,7 @@ export type BatchEditOptions = z.output<typeof batchEditOptionsSchema>;
 export const batchJobSchema: JobSchema<BatchEditOptions> = makeJobSchema(batchEditOptionsSchema);
 
 /** Keys of {@link BatchEditOptions} that configure the (shared, once per input) inversion. */
-export const INVERSION_KEYS = ['method', 'steps', 'seed', 'resize', 'residual', 'eta', 'skip', 'p', 'maxRatio', 'negativePrompt', 'sourceGuidance', 'inversionGamma'] as const;
+export const INVERSION_KEYS = ['method', 'steps', 'resize', 'residual', ...JOB_METHOD_KEYS, 'negativePrompt', 'sourceGuidance', 'inversionGamma'] as readonly (keyof BatchEditOptions)[];
 
 /** The `Pipeline.invert` options of a batch edit, for an input with source prompt `prompt`. */
 export function batchInvertOptions(o: BatchEditOptions, prompt: string): InvertOptions {
@@ -102,11 +103,7 @@ export function batchInvertOptions(o: BatchEditOptions, prompt: string): InvertO
     resize: o.resize,
     residual: o.residual,
     ...(o.steps !== undefined ? { steps: o.steps } : {}),
-    ...(o.seed !== undefined ? { seed: o.seed } : {}),
-    ...(o.eta !== undefined ? { eta: o.eta } : {}),
-    ...(o.skip !== undefined ? { skip: o.skip } : {}),
-    ...(o.p !== undefined ? { p: o.p } : {}),
-    ...(o.maxRatio !== undefined ? { maxRatio: o.maxRatio } : {}),
+    ...Object.fromEntries(JOB_METHOD_KEYS.filter((k) => (o as Record<string, unknown>)[k] !== undefined).map((k) => [k, (o as Record<string, unknown>)[k]])),
     ...(o.sourceGuidance !== undefined ? { guidance: o.sourceGuidance } : {}),
     ...(o.inversionGamma !== undefined ? { gamma: o.inversionGamma } : {}),
   };

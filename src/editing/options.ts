@@ -6,11 +6,7 @@
 import { z } from 'zod';
 import { crossReplaceSchema, selfReplaceSchema } from '../attention/alignment/index.js';
 import { ConfigError } from '../errors.js';
-import { bdiaMethod } from '../inversion/bdia.js';
-import { belmMethod } from '../inversion/belm.js';
-import { edictMethod } from '../inversion/edict.js';
-import { efDdpmMethod } from '../inversion/ef-ddpm.js';
-import { INVERSION_METHODS, resolveInversionOptions, type InversionOptions } from '../inversion/options.js';
+import { INVERSION_METHODS, methodOptionFields, resolveInversionOptions, type InversionOptions } from '../inversion/options.js';
 import { GENERATION_METHODS, inversionMethods } from '../inversion/registry.js';
 import type { InversionMethod } from '../inversion/types.js';
 import { SOLVER_IDS, specForName } from '../solvers/index.js';
@@ -36,15 +32,10 @@ export const invertOptionsSchema = z.strictObject({
   steps: z.number().int().min(1).max(1000).optional(),
   /** Source guidance (default: 3.5 for EF-DDPM as the reference, 1 otherwise). */
   guidance: z.number().min(0).max(50).optional(),
-  // Method options: each method's own schema (range, message) from its spec, without the default
-  // (the method fills it in); a key the chosen method does not take is refused by
+  // Method options: each method's own schema (range, message) from the registry, without the
+  // default (the method fills it in); a key the chosen method does not take is refused by
   // `methodOptionsOf`, never dropped.
-  eta: efDdpmMethod.options.shape.eta.unwrap().optional(),
-  skip: efDdpmMethod.options.shape.skip.unwrap().optional(),
-  seed: efDdpmMethod.options.shape.seed.unwrap().optional(),
-  gamma: bdiaMethod.options.shape.gamma.unwrap().optional(),
-  maxRatio: belmMethod.options.shape.maxRatio.unwrap().optional(),
-  p: edictMethod.options.shape.p.unwrap().optional(),
+  ...methodOptionFields(),
   resize: resizeSchema.prefault({}),
   /** Store the VAE residual so reconstruction is bit-identical (default true). */
   residual: z.boolean().default(true),

@@ -70,3 +70,21 @@ export function resolveMethodOptions<M extends InversionMethod>(
 ): Extract<ResolvedInversionOptions, { method: M }> {
   return resolveInversionOptions({ ...params, method }, context) as Extract<ResolvedInversionOptions, { method: M }>;
 }
+
+type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
+
+/** Every registered method's option schemas, merged by key (`seed` of EF-DDPM and DDCM is one key). */
+export type AllMethodOptionsShape = UnionToIntersection<OptionsShapeOf<(typeof INVERSION_SPECS)[number]>>;
+
+/** The method options as optional fields of a flat options object (`Pipeline.invert`, job files): each method's own schema without its default. */
+export type MethodOptionFields = { readonly [K in keyof AllMethodOptionsShape]: z.ZodOptional<ReturnType<AllMethodOptionsShape[K]['unwrap']>> };
+
+/**
+ * {@link MethodOptionFields} from the registry: for each option key, the first registered
+ * method's schema (range and message) with the default removed — the method fills it in.
+ */
+export function methodOptionFields(): MethodOptionFields {
+  const fields: Record<string, z.ZodType> = {};
+  for (const spec of inversionMethods()) for (const [key, schema] of Object.entries(spec.options.shape)) fields[key] ??= schema.unwrap().optional();
+  return fields as unknown as MethodOptionFields;
+}
