@@ -1,0 +1,43 @@
+/** Options of `npm run eval:solvers`, from the command line's strings (zod; errors name the flag). */
+import { z } from 'zod';
+
+const list = (integer: boolean) =>
+  z
+    .string()
+    .transform((s) => s.split(',').map((v) => Number(v.trim())))
+    .pipe(z.array(integer ? z.number().int().positive() : z.number().min(0).max(50)).min(1));
+
+const count = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+/** The flags, as parseArgs gives them (strings), with defaults. */
+export const solverEvalOptionsSchema = z.strictObject({
+  model: z.string().optional(),
+  prompts: count(1, 1000).default(4),
+  /** Seeds of the prompts' scenes and z_T: seed + k (tests use small seeds; this default is not among them). */
+  seed: count(0, 2 ** 31 - 1).default(7_000_000),
+  guidance: list(false).default([3, 7.5]),
+  nfe: list(true).default([5, 6, 8, 10, 15, 20]),
+  /** Steps of the DDIM reference. */
+  reference: count(2, 1000).default(500),
+  /** timestep_spacing for every solver (linspace and trailing start at t = T − 1, like the reference). */
+  spacing: z.enum(['leading', 'linspace', 'trailing']).default('linspace'),
+  /** Scenes judged per solver at NFE `judgeNfe` (eval:samples' colour/shape judge); 0: none. */
+  judge: count(0, 1000).default(8),
+  judgeNfe: count(1, 1000).default(10),
+  json: z.boolean().default(false),
+  /** Write the tables into docs/solvers.md (between its eval-solvers markers) and the picture to docs/solvers-mse.svg. */
+  docs: z.boolean().default(false),
+  /** Write the picture (SVG) here. */
+  plot: z.string().optional(),
+});
+
+export type SolverEvalOptions = z.output<typeof solverEvalOptionsSchema>;
+
+/** Parses the flags; throws an Error naming the flag and what it takes. */
+export function parseSolverEvalOptions(values: Readonly<Record<string, unknown>>): SolverEvalOptions {
+  const r = solverEvalOptionsSchema.safeParse(values);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  const key = String(issue?.path[0] ?? '');
+  throw new Error(`--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: ${issue?.message ?? 'invalid'} (got ${JSON.stringify(values[key])})`);
+}
