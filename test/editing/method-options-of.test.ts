@@ -9,7 +9,8 @@ import { optionFacts } from '../../src/inversion/method-options.js';
 import { inversionMethods } from '../../src/inversion/registry.js';
 import type { InversionMethod } from '../../src/inversion/types.js';
 
-const sample: Record<string, number> = { eta: 0.5, skip: 1, seed: 7, gamma: 0.95, p: 0.9, maxRatio: 2 };
+/** A valid value of every method option key: its (first registered) default. */
+const sample: Record<string, unknown> = Object.fromEntries(inversionMethods().flatMap((s) => optionFacts(s)).reverse().map((f) => [f.key, f.default]));
 
 describe('methodOptionsOf (Pipeline.invert)', () => {
   it('every key some method takes is an invert option, and nothing else', () => {

@@ -17,7 +17,8 @@ const STEPS = 8;
 const plan = samplingPlanFromConfig(SD1_SCHEDULER, STEPS, [4, 4, 4]);
 const z0 = seededLatent(2, 64);
 const conditioning = { ...seededConditioning(2, 6, 3.5), guidanceRescale: 0.25 };
-const OPTIONS: Record<(typeof INVERSION_METHODS)[number], InversionOptions> = {
+/** Non-default options per method, so the record must keep them; a method not listed runs with its defaults. */
+const OPTIONS: Partial<Record<(typeof INVERSION_METHODS)[number], InversionOptions>> = {
   ddim: { method: 'ddim' },
   'ef-ddpm': { method: 'ef-ddpm', eta: 0.9, skip: 2, seed: 9 },
   bdia: { method: 'bdia', gamma: 0.96 },
@@ -34,7 +35,7 @@ const PIXELS = {
 };
 
 function make(method: (typeof INVERSION_METHODS)[number], withPixels = false): Promise<Inversion> {
-  return invert(plan, analyticPredict(plan), z0, OPTIONS[method], {
+  return invert(plan, analyticPredict(plan), z0, OPTIONS[method] ?? ({ method } as InversionOptions), {
     modelId: 'unet:abc123',
     schedulerConfig: { ...SD1_SCHEDULER, lambda_min_clipped: Number.NEGATIVE_INFINITY },
     prompts: { source: 'a cat on a bench', negative: 'blurry' },
