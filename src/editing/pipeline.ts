@@ -258,7 +258,7 @@ export class Pipeline {
     return { mask: out, mode };
   }
 
-  /** Generates an image from a prompt; its record is exact by construction, so it edits like an inverted photo. */
+  /** Generates an image from a prompt; its record is exact by construction, so it edits like an inverted photo. `solver`: the method, or the solver id (`<id>+ts` with time shift). */
   async generate(prompt: string, options: GenerateOptions & CallOptions = {}): Promise<{ image: RasterImage; inversion: Inversion; solver: string }> {
     const { onProgress, ...rest } = options;
     const o = parseOptions(generateOptionsSchema, rest, 'generate');
