@@ -7,7 +7,7 @@
  *
  *   npm run eval:solvers -- [--model DIR] [--prompts 4] [--seed 7000000] [--guidance 3,7.5]
  *       [--nfe 5,6,8,10,15,20] [--reference 500] [--spacing linspace] [--judge 8] [--judge-nfe 10]
- *       [--json] [--docs] [--plot FILE]
+ *       [--time-shift 30,300|off] [--json] [--docs] [--plot FILE]
  *
  * `--json` prints one JSON object per row (kind "mse" or "judge") and a summary object;
  * otherwise Markdown tables. `--docs` writes the tables into docs/solvers.md and the picture to
@@ -28,6 +28,8 @@ import { solverCase, solverCases } from '../tools/eval/solvers/cases.js';
 import { judgeSolvers, type JudgeRow } from '../tools/eval/solvers/judge.js';
 import { parseSolverEvalOptions } from '../tools/eval/solvers/options.js';
 import { solverPlotSvg } from '../tools/eval/solvers/plot.js';
+import { timeShiftedSolvers } from '../tools/eval/time-shift.js';
+import type { TimeShiftOptions } from '../src/solvers/index.js';
 import { bestCells, solverMarkdown } from '../tools/eval/solvers/report.js';
 import { runSolverEval } from '../tools/eval/solvers/run.js';
 import { randomScene, sceneCaption } from '../tools/scenes/index.js';
@@ -58,6 +60,7 @@ async function main(): Promise<number> {
         reference: { type: 'string' },
         spacing: { type: 'string' },
         judge: { type: 'string' },
+        'time-shift': { type: 'string' },
         'judge-nfe': { type: 'string' },
         json: { type: 'boolean' },
         docs: { type: 'boolean' },
@@ -71,8 +74,8 @@ async function main(): Promise<number> {
   }
   let o;
   try {
-    const { 'judge-nfe': judgeNfe, ...rest } = values;
-    o = parseSolverEvalOptions({ ...Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)), ...(judgeNfe !== undefined ? { judgeNfe } : {}) });
+    const { 'judge-nfe': judgeNfe, 'time-shift': timeShift, ...rest } = values;
+    o = parseSolverEvalOptions({ ...Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)), ...(judgeNfe !== undefined ? { judgeNfe } : {}), ...(timeShift !== undefined ? { timeShift } : {}) });
   } catch (e) {
     throw new UsageError(e instanceof Error ? e.message : String(e));
   }
@@ -83,7 +86,10 @@ async function main(): Promise<number> {
   const t0 = performance.now();
   const model = await DiffusionModel.load(dir);
   const folderConfig = { ...model.schedulerConfig, timestep_spacing: o.spacing };
-  const { cases, skipped } = solverCases(folderConfig);
+  // The time-shift cases: every solver that takes it, except the stochastic ones (not ranked).
+  const shifted = o.timeShift === null ? [] : timeShiftedSolvers(o.timeShift).map((c) => ({ id: c.solver, label: `${c.label}(w${o.timeShift?.window},c${o.timeShift?.cutoff})`, timeShift: c.timeShift as TimeShiftOptions }));
+  const { cases: all, skipped } = solverCases(folderConfig, shifted);
+  const cases = all.filter((c) => !(c.timeShift && c.stochastic));
   const reference = solverCase(folderConfig, { id: 'ddim' });
   const side = model.nativeSize / model.vaeScaleFactor;
   const shape = [4, side, side] as const;

@@ -12,6 +12,7 @@ import { helpText } from './options/help.js';
 import { parseCommand } from './options/parse.js';
 import { ProgressBar } from './progress.js';
 import { REPRISE_VERSION } from './version.js';
+import { TIME_SHIFT_SOLVER_IDS } from '../solvers/index.js';
 
 export { GENERATE_SCHEDULERS } from './options/generate.js';
 
@@ -34,6 +35,10 @@ export function generateCommand(argv: readonly string[]): Promise<number> {
     const method = values.method as GenerateOptions['method'];
     if (scheduler !== undefined && method !== undefined) throw new UsageError('pass --scheduler or --method, not both', GENERATE_HELP);
     if (values.karras === true && scheduler === undefined) throw new UsageError('--karras needs --scheduler (a solver with Karras σ, e.g. dpm-solver++, euler, heun, unipc)', GENERATE_HELP);
+    const window = values['time-shift-window'];
+    const cutoff = values['time-shift-cutoff'];
+    if ((window === undefined) !== (cutoff === undefined)) throw new UsageError('--time-shift-window and --time-shift-cutoff go together (e.g. --time-shift-window 20 --time-shift-cutoff 300)', GENERATE_HELP);
+    if (window !== undefined && scheduler === undefined) throw new UsageError(`--time-shift-window needs --scheduler (one of ${TIME_SHIFT_SOLVER_IDS.join(', ')})`, GENERATE_HELP);
     const out = values.out ?? 'generated.png';
     if (path.extname(out).toLowerCase() !== '.png') throw new UsageError(`--out must be a .png file, got ${out}`, GENERATE_HELP);
     const record = values.record ?? `${out.slice(0, -4)}.inv.safetensors`;
@@ -55,6 +60,7 @@ export function generateCommand(argv: readonly string[]): Promise<number> {
       ...(values.negative !== undefined ? { negativePrompt: values.negative } : {}),
       ...(width !== undefined ? { width } : {}),
       ...(height !== undefined ? { height } : {}),
+      ...(window !== undefined && cutoff !== undefined ? { timeShift: { window, cutoff } } : {}),
       onProgress: bar.pipeline('generate'),
     });
     await writeImage(out, result.image, { pngText: { prompt, solver: result.solver, reprise: REPRISE_VERSION, Software: `reprise ${REPRISE_VERSION}` } });

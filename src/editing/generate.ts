@@ -9,7 +9,7 @@ import { invert, sampleBranches } from '../inversion/reconstruct.js';
 import { resolveInversionOptions } from '../inversion/options.js';
 import { GENERATION_METHODS, getInversionMethod } from '../inversion/registry.js';
 import type { BranchConditioning, BranchPredict, InversionMethod, SamplingPlan } from '../inversion/types.js';
-import { requireSpec, SOLVER_IDS, specForName, type AnySolverSpec, type SchedulerConfig } from '../solvers/index.js';
+import { requireSpec, requireTimeShift, SOLVER_IDS, specForName, TIME_SHIFT_SOLVER_IDS, type AnySolverSpec, type SchedulerConfig, type TimeShiftOptions } from '../solvers/index.js';
 import { Random } from '../util/random.js';
 import { RepriseError } from '../errors.js';
 import { sampleWithScheduler } from './scheduler-sampling.js';
@@ -35,6 +35,8 @@ export interface GenerateArgs {
   readonly invertPredict?: BranchPredict;
   /** The starting latent z_T (default: drawn from `seed`). */
   readonly start?: Float32Array;
+  /** Time-shift sampling with `scheduler` (src/solvers/time-shift.ts). */
+  readonly timeShift?: TimeShiftOptions;
 }
 
 /** Generates a latent and its record. */
@@ -49,8 +51,11 @@ export async function generateLatent(a: GenerateArgs): Promise<Inversion> {
   const start = a.start ?? drawn;
   const meta = { modelId: a.modelId, schedulerConfig: a.schedulerConfig, prompts: { source: a.prompt, ...(a.negativePrompt ? { negative: a.negativePrompt } : {}) }, conditioning: a.conditioning, ...(a.embeddedGuidance !== undefined ? { embeddedGuidance: a.embeddedGuidance } : {}) };
   if (a.scheduler) {
-    const [z0] = await sampleWithScheduler(a.predict, { scheduler: a.scheduler, steps: a.plan.timesteps.length, start, branches: 1, seed: a.seed });
+    const [z0] = await sampleWithScheduler(a.predict, { scheduler: a.scheduler, steps: a.plan.timesteps.length, start, branches: 1, seed: a.seed, ...(a.timeShift ? { timeShift: a.timeShift } : {}) });
     return invert(a.plan, a.invertPredict ?? a.predict, z0 as Float32Array, { method: 'ef-ddpm', seed: a.seed }, { ...meta, ...(a.solver ? { solver: a.solver } : {}) });
+  }
+  if (a.timeShift !== undefined && a.timeShift.window > 0) {
+    throw new RepriseError('CONFIG_INVALID', `timeShift needs a scheduler: method "${a.method}" samples with its own rule`, { hint: `Pass scheduler (one of ${TIME_SHIFT_SOLVER_IDS.join(', ')}) with timeShift.` });
   }
   const steps = a.plan.timesteps.length;
   const base = {
@@ -93,4 +98,18 @@ export function generationSolver(scheduler: string | undefined, method: string |
   }
   if (method !== undefined || folderClass === undefined || METHOD_CLASSES.has(folderClass)) return undefined;
   return requireSpec(folderClass);
+}
+
+/**
+ * Checks time shift against the generation solver before any work: it needs a scheduler (not a
+ * method's own rule) that takes it. Returns whether the shift is on (window > 0).
+ * @throws RepriseError (CONFIG_INVALID) without a scheduler; ConfigError (CONFIG_UNSUPPORTED) for a solver that refuses it
+ */
+export function checkGenerationTimeShift(timeShift: TimeShiftOptions | undefined, spec: AnySolverSpec | undefined): boolean {
+  if (timeShift === undefined || timeShift.window === 0) return false;
+  if (spec === undefined) {
+    throw new RepriseError('CONFIG_INVALID', 'timeShift needs a scheduler, but this generation samples with an inversion method\'s own rule', { hint: `Pass scheduler (one of ${TIME_SHIFT_SOLVER_IDS.join(', ')}) with timeShift.` });
+  }
+  requireTimeShift(spec, TIME_SHIFT_SOLVER_IDS);
+  return true;
 }

@@ -9,7 +9,7 @@ import { ConfigError } from '../errors.js';
 import { INVERSION_METHODS, methodOptionFields, resolveInversionOptions, type InversionOptions } from '../inversion/options.js';
 import { GENERATION_METHODS, inversionMethods } from '../inversion/registry.js';
 import type { InversionMethod } from '../inversion/types.js';
-import { SOLVER_IDS, specForName } from '../solvers/index.js';
+import { SOLVER_IDS, specForName, timeShiftSchema } from '../solvers/index.js';
 
 const methodSchema = z.enum(INVERSION_METHODS as unknown as [InversionMethod, ...InversionMethod[]]);
 const fraction = z.number().min(0).max(1);
@@ -122,6 +122,12 @@ export const generateOptionsSchema = z.strictObject({
   scheduler: solverName.optional(),
   /** Karras σ placement for the scheduler (classes with `use_karras_sigmas`). */
   karras: z.boolean().optional(),
+  /**
+   * Time-shift sampling with the scheduler (Li et al. 2024; docs/solvers.md "Time-shift sampling"):
+   * `{ window, cutoff }`; window 0 or absent: plain sampling. Needs a scheduler that takes it
+   * (ddim, ddpm, dpm-solver++, deis, unipc, dpm-solver-singlestep); the record is the EF-DDPM inversion as usual.
+   */
+  timeShift: timeShiftSchema.optional(),
   /** The starting latent z_T ([C·H·W] unit-variance noise), as diffusers' `latents=`; default: drawn from `seed`. */
   latents: z.custom<Float32Array>((v) => v instanceof Float32Array, { error: 'latents must be a Float32Array' }).optional(),
   width: z.number().int().positive().optional(),

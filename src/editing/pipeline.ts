@@ -26,7 +26,7 @@ import { guidanceScaleEmbedding, specForName, type SchedulerClassName } from '..
 import { attentionLayerInfo, buildAttentionPlan, buildLocalBlend, chooseMapSize, storeLayers } from './attention-setup.js';
 import { runEditLoop } from './edit-loop.js';
 import { checkMemory } from './memory-estimate.js';
-import { generateLatent, generationSolver } from './generate.js';
+import { checkGenerationTimeShift, generateLatent, generationSolver } from './generate.js';
 import { DiffusionModel, type ModelLoadOptions } from './model.js';
 import { attentionOptionsSchema, editOptionsSchema, generateOptionsSchema, invertOptionsSchema, methodOptionsOf, parseOptions, type EditOptions, type GenerateOptions, type InvertOptions } from './options.js';
 import { decodeEdited, decodeToImage, decodeWithoutResidual, encodeImage } from './pixels.js';
@@ -258,7 +258,7 @@ export class Pipeline {
     return { mask: out, mode };
   }
 
-  /** Generates an image from a prompt; its record is exact by construction, so it edits like an inverted photo. */
+  /** Generates an image from a prompt; its record is exact by construction, so it edits like an inverted photo. `solver`: the method, or the solver id (`<id>+ts` with time shift). */
   async generate(prompt: string, options: GenerateOptions & CallOptions = {}): Promise<{ image: RasterImage; inversion: Inversion; solver: string }> {
     const { onProgress, ...rest } = options;
     const o = parseOptions(generateOptionsSchema, rest, 'generate');
@@ -275,6 +275,7 @@ export class Pipeline {
     const call = { ...(onProgress ? { onProgress } : {}) };
     const spec = generationSolver(o.scheduler, o.method, this.model.schedulerClassName);
     if (o.karras === true && spec === undefined) throw new RepriseError('CONFIG_INVALID', 'karras needs a scheduler with Karras σ', { hint: 'Pass scheduler (e.g. "dpm-solver++", "euler", "heun", "unipc") with karras.' });
+    const shifted = checkGenerationTimeShift(o.timeShift, spec);
     const method = o.method ?? 'ddim';
     const inversion = await generateLatent({
       plan,
@@ -288,9 +289,10 @@ export class Pipeline {
       seed: o.seed,
       method,
       ...(o.latents ? { start: o.latents } : {}),
+      ...(shifted && o.timeShift ? { timeShift: o.timeShift } : {}),
       ...(spec ? { scheduler: this.model.scheduler(spec.className as SchedulerClassName, { karras: o.karras === true }), solver: { id: spec.id, ...(o.karras === true ? { karras: true } : {}) }, invertPredict: this.predictor(plan, [conditioning], o.guidance, 'invert', call) } : {}),
     });
-    return { image: await decodeToImage(this.model, inversion.z0, shape, undefined), inversion, solver: spec?.id ?? method };
+    return { image: await decodeToImage(this.model, inversion.z0, shape, undefined), inversion, solver: spec ? `${spec.id}${shifted ? '+ts' : ''}` : method };
   }
 
   /** Cross-attention maps of the source prompt while regenerating the record, as heatmaps over its image. */

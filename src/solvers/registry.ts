@@ -51,6 +51,9 @@ export const SCHEDULER_CLASSES: readonly SchedulerClassName[] = SOLVERS.map((s) 
 /** The `--scheduler` names (each spec's id), in registry order. */
 export const SOLVER_IDS: readonly string[] = SOLVERS.map((s) => s.id);
 
+/** The ids of the solvers that take the time shift (src/solvers/time-shift.ts), in registry order. */
+export const TIME_SHIFT_SOLVER_IDS: readonly string[] = SOLVERS.filter((s) => s.timeShift.supported).map((s) => s.id);
+
 /** True when `name` is a supported scheduler class name. */
 export function isSchedulerClassName(name: string): name is SchedulerClassName {
   return (SCHEDULER_CLASSES as readonly string[]).includes(name);

@@ -19,6 +19,8 @@ import type { SchedulerClassName, SchedulerConfig } from './registry.js';
 import { createNoiseSchedule, resolveSchedulerConfig, setTimesteps as planTimesteps, specOf } from './resolve.js';
 import type { NoiseSchedule } from './schedule.js';
 import type { SchedulerStepOptions, SchedulerStepOutput, StepInput, TimestepPlan } from './spec.js';
+import { requireTimeShift, shiftPlan } from './time-shift.js';
+import { TIME_SHIFT_SOLVER_IDS } from './registry.js';
 
 export type { SchedulerStepOptions, SchedulerStepOutput } from './spec.js';
 
@@ -109,8 +111,15 @@ export function createSchedulerFromConfig(config: SchedulerConfig): Scheduler {
       return eulerScaleModelInput(x, sigmaAt(currentIndex(t)));
     },
     step<T extends FloatArray>(modelOutput: FloatArray, t: number, x: T, options: SchedulerStepOptions = {}): SchedulerStepOutput<T> {
-      const p = requirePlan();
       let indexed = false;
+      if (options.nextTimestep !== undefined) {
+        // Time shift: the target replaces the plan's next timestep for this and later steps.
+        requireTimeShift(spec, TIME_SHIFT_SOLVER_IDS);
+        const i = currentIndex(t);
+        if (options.nextTimestep >= 0) plan = shiftPlan(requirePlan(), i + 1, options.nextTimestep, schedule);
+        indexed = true;
+      }
+      const p = requirePlan();
       const input: StepInput<typeof config, T> = {
         config,
         schedule,

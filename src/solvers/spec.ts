@@ -22,6 +22,12 @@ export interface SchedulerStepOptions {
   readonly varianceNoise?: FloatArray;
   /** Seeded generator for the step's noise when no tensor is given. */
   readonly generator?: Random;
+  /**
+   * Time shift (Li et al. 2024, src/solvers/time-shift.ts): the timestep this step ends at, in place
+   * of the plan's next one (−1: the final level). The scheduler writes it into its plan, so the next
+   * step starts there and multistep histories see it. Only for specs whose `timeShift` is supported.
+   */
+  readonly nextTimestep?: number;
   /** DDIM: re-derive ε̂ from the clipped x̂0 (diffusers `use_clipped_model_output`). */
   readonly useClippedModelOutput?: boolean;
 }
@@ -82,6 +88,9 @@ export interface Supports {
   readonly karras: boolean;
 }
 
+/** Whether the time-shift sampler (src/solvers/time-shift.ts) can run with a solver, and if not why. */
+export type TimeShiftSupport = { readonly supported: true } | { readonly supported: false; readonly reason: string };
+
 /** One solver family: a diffusers scheduler class and how Reprise reproduces it. */
 export interface SolverSpec<C extends CommonConfig = CommonConfig, S = unknown, K extends z.ZodType = z.ZodType> {
   /** The CLI / option name (`--scheduler <id>`). */
@@ -123,6 +132,8 @@ export interface SolverSpec<C extends CommonConfig = CommonConfig, S = unknown, 
   readonly callsPerStep: string;
   /** Whether a step draws noise (then a generator or noise tensor is required). */
   stochastic(config: C, options: { readonly eta?: number }): boolean;
+  /** Time-shift sampling: supported (the step's target follows the plan or `nextTimestep`), or refused with the reason. */
+  readonly timeShift: TimeShiftSupport;
 }
 
 /** Identity helper that keeps a spec's literal types. */

@@ -38,4 +38,21 @@ describe('reprise generate', () => {
     const none = await capture(() => generateCommand(['-m', model]));
     expect(none.code).toBe(2);
   });
+
+  it('samples with time shift from --time-shift-window/--time-shift-cutoff, and refuses them alone or without --scheduler', async () => {
+    const out = path.join(dir, 'ts.png');
+    const r = await capture(() => generateCommand(['-m', model, '-p', 'a red circle', '--scheduler', 'ddim', '--time-shift-window', '100', '--time-shift-cutoff', '0', '--steps', '4', '--width', '32', '--height', '32', '--out', out, '--json']));
+    expect(r.code, r.stderr).toBe(0);
+    expect((JSON.parse(r.stdout) as { solver: string }).solver).toBe('ddim+ts');
+    expect(pngText(out)['solver']).toBe('ddim+ts');
+    const alone = await capture(() => generateCommand(['-m', model, '-p', 'x', '--scheduler', 'ddim', '--time-shift-window', '10']));
+    expect(alone.code).toBe(2);
+    expect(alone.stderr).toContain('--time-shift-cutoff');
+    const noScheduler = await capture(() => generateCommand(['-m', model, '-p', 'x', '--time-shift-window', '10', '--time-shift-cutoff', '300']));
+    expect(noScheduler.code).toBe(2);
+    expect(noScheduler.stderr).toContain('--scheduler');
+    const euler = await capture(() => generateCommand(['-m', model, '-p', 'x', '--scheduler', 'euler', '--time-shift-window', '10', '--time-shift-cutoff', '300', '--steps', '2', '--width', '32', '--height', '32', '--out', path.join(dir, 'e.png')]));
+    expect(euler.code).toBe(2);
+    expect(euler.stderr).toContain('σ frame');
+  });
 });

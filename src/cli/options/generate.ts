@@ -1,6 +1,6 @@
 /** The table of `reprise generate`. */
 import { generateOptionsSchema } from '../../editing/options.js';
-import { SOLVER_IDS } from '../../solvers/index.js';
+import { SOLVER_IDS, TIME_SHIFT_SOLVER_IDS, timeShiftSchema } from '../../solvers/index.js';
 import { jsonFlag, MODEL_FLAGS } from './common.js';
 import { defineCommand } from './define.js';
 
@@ -26,6 +26,8 @@ construction. With another solver the record comes from EF-DDPM inversion of the
     { name: 'record', type: 'string', value: '<file>', default: '<out name>.inv.safetensors', help: 'the inversion record' },
     { name: 'scheduler', type: 'choice', choices: GENERATE_SCHEDULERS, value: '<name>', help: "sample with this solver instead of the folder's (see docs/solvers.md)" },
     { name: 'karras', type: 'boolean', help: 'Karras σ placement (solvers with use_karras_sigmas); needs --scheduler' },
+    { name: 'time-shift-window', type: 'number', schema: timeShiftSchema.shape.window, value: '<n>', help: `time-shift sampling (Li et al. 2024): timesteps searched around each next one; needs --time-shift-cutoff and --scheduler ${TIME_SHIFT_SOLVER_IDS.join('|')}` },
+    { name: 'time-shift-cutoff', type: 'number', schema: timeShiftSchema.shape.cutoff, value: '<t>', help: 'time-shift sampling: no shift once the next timestep is at or below t (e.g. 300)' },
     { name: 'method', type: 'choice', schema: shape.method, value: '<m>', help: "sample with an inversion method's own rule (record exact by construction); not with --scheduler" },
     { name: 'steps', type: 'number', schema: shape.steps, default: "the model's", help: 'sampling steps' },
     { name: 'seed', type: 'number', schema: shape.seed, help: 'seed of the starting latent' },
@@ -39,5 +41,6 @@ construction. With another solver the record comes from EF-DDPM inversion of the
     'generate --model models/sd15 --prompt "a cat on a bench"',
     'generate -m models/sd15 -p "a cat on a bench" --scheduler unipc --steps 20 --out cat.png',
     'generate -m models/sd15 -p "a cat" --scheduler dpm-solver++ --karras --json',
+    'generate -m models/sd15 -p "a cat" --scheduler ddim --steps 10 --time-shift-window 20 --time-shift-cutoff 300',
   ],
 });

@@ -55,4 +55,8 @@ export const ddimInverseSpec = defineSolver({
   modelCalls: (_c, steps) => steps,
   callsPerStep: '1',
   stochastic: () => false,
+  timeShift: {
+    supported: false,
+    reason: 'it runs image → noise (inversion); the time shift corrects the exposure bias of sampling (noise → image)',
+  },
 });

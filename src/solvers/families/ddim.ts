@@ -46,7 +46,8 @@ export const ddimSpec = defineSolver({
   ...alphaToOneTimesteps<DdimConfig>(ddimLikeTimesteps),
   createState: () => undefined,
   step: (s) => {
-    const prevT = s.t - Math.floor(s.config.numTrainTimesteps / s.plan.steps);
+    // Time shift (src/solvers/time-shift.ts) gives the target; diffusers' own rule is t − ratio.
+    const prevT = s.options.nextTimestep ?? s.t - Math.floor(s.config.numTrainTimesteps / s.plan.steps);
     const alphaBar = alphaBarAt(s.schedule, s.t);
     const alphaBarPrev = alphaBarAt(s.schedule, prevT);
     const level = noiseLevelFromAlphaBar(alphaBar);
@@ -58,4 +59,5 @@ export const ddimSpec = defineSolver({
   modelCalls: (_c, steps) => steps,
   callsPerStep: '1',
   stochastic: (_c, o) => (o.eta ?? 0) > 0,
+  timeShift: { supported: true },
 });

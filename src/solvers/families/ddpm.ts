@@ -67,4 +67,5 @@ export const ddpmSpec = defineSolver({
   modelCalls: (_c, steps) => steps,
   callsPerStep: '1',
   stochastic: () => true,
+  timeShift: { supported: true },
 });

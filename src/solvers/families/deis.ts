@@ -119,4 +119,5 @@ export const deisSpec = defineSolver({
   modelCalls: (_c, steps) => steps,
   callsPerStep: '1',
   stochastic: () => false,
+  timeShift: { supported: true },
 });

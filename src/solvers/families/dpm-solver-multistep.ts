@@ -131,4 +131,5 @@ export const dpmSolverMultistepSpec = defineSolver({
   modelCalls: (_c, steps) => steps,
   callsPerStep: '1',
   stochastic: (c) => c.algorithmType === 'sde-dpmsolver++',
+  timeShift: { supported: true },
 });

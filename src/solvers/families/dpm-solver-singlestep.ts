@@ -152,4 +152,5 @@ export const dpmSolverSinglestepSpec = defineSolver({
   modelCalls: (_c, steps) => steps,
   callsPerStep: '1',
   stochastic: (c) => c.algorithmType === 'sde-dpmsolver++',
+  timeShift: { supported: true },
 });

@@ -71,4 +71,8 @@ export const eulerSpec = defineSolver({
   modelCalls: (_c, steps) => steps,
   callsPerStep: '1',
   stochastic: () => false,
+  timeShift: {
+    supported: false,
+    reason: 'it samples in the σ frame (x/√ā, initial noise σ_max), while the rule compares the VP sample\'s variance with 1 − ā_τ',
+  },
 });

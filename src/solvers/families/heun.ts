@@ -73,6 +73,10 @@ export const heunSpec = defineSolver({
   modelCalls: (_c, steps) => 2 * steps - 1,
   callsPerStep: '2 (last step 1)',
   stochastic: () => false,
+  timeShift: {
+    supported: false,
+    reason: 'it samples in the σ frame (x/√ā, initial noise σ_max), while the rule compares the VP sample\'s variance with 1 − ā_τ; its second call also revisits the timestep',
+  },
 });
 
 function stepHeun<T extends FloatArray>(s: StepInput<HeunConfig, T>, state: HeunState): SchedulerStepOutput<T> {

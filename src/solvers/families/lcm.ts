@@ -74,4 +74,8 @@ export const lcmSpec = defineSolver({
   modelCalls: (_c, steps) => steps,
   callsPerStep: '1',
   stochastic: () => true,
+  timeShift: {
+    supported: false,
+    reason: 'it is a consistency model distilled for its own few timesteps (the boundary scalings depend on t): querying it at shifted timesteps is outside what it was trained on, and the paper has no such variant',
+  },
 });

@@ -178,4 +178,8 @@ export const pndmSpec = defineSolver({
   modelCalls: (config, steps) => (config.skipPrkSteps ? steps + (steps > 1 ? 1 : 0) : 4 * Math.min(steps, PNDM_ORDER) - 4 + Math.max(0, steps - 3)),
   callsPerStep: '1 (+1 at the start with skip_prk_steps; 4 per warm-up step without)',
   stochastic: () => false,
+  timeShift: {
+    supported: false,
+    reason: 'diffusers\' PNDM places its targets inside the step (PRK half steps, PLMS at t − ratio with an equal-spacing 4-term history), so a shifted target has no place; the paper\'s TS-PNDM is its own F-/S-PNDM code',
+  },
 });

@@ -218,4 +218,5 @@ export const uniPcSpec = defineSolver({
   modelCalls: (_c, steps) => steps,
   callsPerStep: '1 (the corrector reuses the next step’s model output)',
   stochastic: () => false,
+  timeShift: { supported: true },
 });

@@ -5,7 +5,7 @@
  * (Karras σ, class keys) a caller asks for.
  */
 import { RepriseError } from '../../../src/errors.js';
-import { createNoiseSchedule, resolveSchedulerConfig, setTimesteps, SOLVERS, specOf, type AnySolverSpec, type SchedulerConfig } from '../../../src/solvers/index.js';
+import { createNoiseSchedule, resolveSchedulerConfig, setTimesteps, SOLVERS, specOf, type AnySolverSpec, type SchedulerConfig, type TimeShiftOptions } from '../../../src/solvers/index.js';
 
 /** One compared solver: a registry id with a resolved config. */
 export interface SolverCase {
@@ -14,6 +14,8 @@ export interface SolverCase {
   readonly id: string;
   readonly config: SchedulerConfig;
   readonly stochastic: boolean;
+  /** Time-shift sampling (src/solvers/time-shift.ts), handed to sampleWithScheduler. */
+  readonly timeShift?: TimeShiftOptions;
 }
 
 /** A variant on top of the registry's defaults. */
@@ -22,6 +24,7 @@ export interface CaseVariant {
   readonly label?: string;
   /** Raw diffusers keys (snake_case) laid over the folder's config, e.g. `{ use_karras_sigmas: true }`. */
   readonly keys?: Readonly<Record<string, unknown>>;
+  readonly timeShift?: TimeShiftOptions;
 }
 
 /** True when the solver's plan visits timesteps in descending order (it samples, not inverts). */
@@ -36,7 +39,7 @@ export function solverCase(folderConfig: Readonly<Record<string, unknown>>, vari
   const spec = (SOLVERS as readonly AnySolverSpec[]).find((s) => s.id === variant.id);
   if (!spec) throw new Error(`invariant: no registered solver ${variant.id}`);
   const config = resolveSchedulerConfig({ ...folderConfig, _class_name: spec.className, ...(variant.keys ?? {}) }, spec.className);
-  return { label: variant.label ?? variant.id, id: spec.id, config, stochastic: specOf(config).stochastic(config, {}) };
+  return { label: variant.label ?? variant.id, id: spec.id, config, stochastic: specOf(config).stochastic(config, {}), ...(variant.timeShift ? { timeShift: variant.timeShift } : {}) };
 }
 
 /** A registered solver left out, and why. */

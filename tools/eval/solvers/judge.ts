@@ -31,7 +31,7 @@ export function solverGenerator(model: DiffusionModel, c: SolverCase, steps: num
   return async (caption, seed) => {
     const [cond, uncond] = await model.encodePrompts([caption, '']);
     const start = Random.forName(seed, 'eval:solvers:judge').normals(shape[0] * shape[1] * shape[2]);
-    const [z] = await sampleWithScheduler(predictor({ cond: cond as Float32Array, uncond: uncond as Float32Array, guidance }), { scheduler: c.config, steps, start, branches: 1, seed });
+    const [z] = await sampleWithScheduler(predictor({ cond: cond as Float32Array, uncond: uncond as Float32Array, guidance }), { scheduler: c.config, steps, start, branches: 1, seed, ...(c.timeShift ? { timeShift: c.timeShift } : {}) });
     return decodeToImage(model, z as Float32Array, shape, undefined);
   };
 }

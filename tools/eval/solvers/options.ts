@@ -24,6 +24,11 @@ export const solverEvalOptionsSchema = z.strictObject({
   /** Scenes judged per solver at NFE `judgeNfe` (eval:samples' colour/shape judge); 0: none. */
   judge: count(0, 1000).default(8),
   judgeNfe: count(1, 1000).default(10),
+  /** Time-shift cases `<id>+ts` of every solver that takes it: "window,cutoff", or "off". */
+  timeShift: z
+    .union([z.literal('off'), z.string().regex(/^\d+,\d+$/, 'window,cutoff (integers) or off')])
+    .default('30,300')
+    .transform((s) => (s === 'off' ? null : { window: Number(s.split(',')[0]), cutoff: Number(s.split(',')[1]) })),
   json: z.boolean().default(false),
   /** Write the tables into docs/solvers.md (between its eval-solvers markers) and the picture to docs/solvers-mse.svg. */
   docs: z.boolean().default(false),

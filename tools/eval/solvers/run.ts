@@ -53,8 +53,8 @@ export function startLatent(seed: number, k: number, size: number): Float32Array
   return Random.forName(seed + k, 'eval:solvers:zT').normals(size);
 }
 
-async function finalLatent(predict: BranchPredict, config: SchedulerConfig, steps: number, start: Float32Array, seed: number): Promise<Float32Array> {
-  const [z] = await sampleWithScheduler(predict, { scheduler: config, steps, start, branches: 1, seed });
+async function finalLatent(predict: BranchPredict, c: Pick<SolverCase, 'config' | 'timeShift'>, steps: number, start: Float32Array, seed: number): Promise<Float32Array> {
+  const [z] = await sampleWithScheduler(predict, { scheduler: c.config, steps, start, branches: 1, seed, ...(c.timeShift ? { timeShift: c.timeShift } : {}) });
   return z as Float32Array;
 }
 
@@ -65,14 +65,14 @@ export async function runSolverEval(input: SolverEvalInput): Promise<SolverEvalR
     const starts = input.prompts.map((_, k) => startLatent(input.seed, k, input.latentSize));
     const predicts = input.prompts.map((p) => input.predictor({ cond: p.cond, uncond: p.uncond, guidance }));
     const references: Float32Array[] = [];
-    for (const [k, predict] of predicts.entries()) references.push(await finalLatent(predict, input.reference.config, input.reference.steps, starts[k] as Float32Array, input.seed + k));
+    for (const [k, predict] of predicts.entries()) references.push(await finalLatent(predict, input.reference, input.reference.steps, starts[k] as Float32Array, input.seed + k));
     for (const nfe of input.nfes) {
       for (const c of input.cases) {
         const fit = stepsForNfe(c.config, nfe);
         let sum: number | null = null;
         if (fit) {
           sum = 0;
-          for (const [k, predict] of predicts.entries()) sum += mse(await finalLatent(predict, c.config, fit.steps, starts[k] as Float32Array, input.seed + k), references[k] as Float32Array);
+          for (const [k, predict] of predicts.entries()) sum += mse(await finalLatent(predict, c, fit.steps, starts[k] as Float32Array, input.seed + k), references[k] as Float32Array);
         }
         const row: SolverEvalRow = { guidance, nfe, solver: c.label, steps: fit?.steps ?? null, calls: fit?.calls ?? null, mse: sum === null ? null : sum / input.prompts.length, stochastic: c.stochastic };
         rows.push(row);
