@@ -123,6 +123,11 @@ export interface SolverSpec<C extends CommonConfig = CommonConfig, S = unknown, 
   readonly callsPerStep: string;
   /** Whether a step draws noise (then a generator or noise tensor is required). */
   stochastic(config: C, options: { readonly eta?: number }): boolean;
+  /**
+   * Class keys the common contract test adds for a run of `steps` steps: a stand-in for data a
+   * fitted solver needs (DC-Solver's ratios). Solvers that run from the class keys alone have none.
+   */
+  contractKeys?(steps: number): Record<string, unknown>;
 }
 
 /** Identity helper that keeps a spec's literal types. */
