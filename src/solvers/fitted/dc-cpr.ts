@@ -6,9 +6,10 @@
  *   ρ(w, NFE, s) = Σ_k c_k(w, NFE) x^k,  c_k = Σ_j a_kj(NFE) (w/12)^(2−j),  a_kj = Σ_l θ_kjl (NFE/50)^(2−l),
  * θ laid out [k][j][l] as their `coeffs.reshape(-1, 3, 3)`. Steps 1 and 2 keep ρ = 1 (warm-up).
  * The cascade is linear in θ, so fitting it to searched ratios is linear least squares (their
- * fit's optimum); with fewer than 3 distinct guidances or step counts the missing powers are
+ * fit's optimum), solved by Householder QR; with fewer than 3 distinct guidances or step counts the missing powers are
  * held at 0 (an honest lower-degree cascade instead of an underdetermined one).
  */
+import { RepriseError } from '../../errors.js';
 import { NEUTRAL_DC_RATIO } from './dc-compensation.js';
 
 /** A fitted cascade. */
@@ -50,26 +51,46 @@ export function predictDcRatios(model: DcCprModel, guidance: number, steps: numb
   });
 }
 
-/** Solves the symmetric positive (semi)definite system A y = b by Gaussian elimination with partial pivoting. */
-function solveDense(a: number[][], b: number[]): number[] {
-  const n = b.length;
-  const m = a.map((row, i) => [...row, b[i]!]);
-  for (let c = 0; c < n; c++) {
-    let p = c;
-    for (let r = c + 1; r < n; r++) if (Math.abs(m[r]![c]!) > Math.abs(m[p]![c]!)) p = r;
-    [m[c], m[p]] = [m[p]!, m[c]!];
-    for (let r = c + 1; r < n; r++) {
-      const f = m[r]![c]! / m[c]![c]!;
-      for (let k = c; k <= n; k++) m[r]![k]! -= f * m[c]![k]!;
+/**
+ * Least squares min ‖A y − b‖ by Householder QR (A: rows × p, rows ≥ p, full column rank; the
+ * cascade's features are small products, so normal equations would square a large condition number).
+ */
+function leastSquares(a: number[][], b: number[]): number[] {
+  const m = a.length;
+  const p = a[0]?.length ?? 0;
+  const r = a.map((row) => [...row]);
+  const y = [...b];
+  for (let c = 0; c < p; c++) {
+    let norm = 0;
+    for (let i = c; i < m; i++) norm += r[i]![c]! ** 2;
+    norm = Math.sqrt(norm);
+    if (norm === 0) continue;
+    const alpha = r[c]![c]! > 0 ? -norm : norm;
+    const v = new Array<number>(m).fill(0);
+    for (let i = c; i < m; i++) v[i] = r[i]![c]!;
+    v[c]! -= alpha;
+    let vv = 0;
+    for (let i = c; i < m; i++) vv += v[i]! ** 2;
+    if (vv === 0) continue;
+    for (let k = c; k < p; k++) {
+      let d = 0;
+      for (let i = c; i < m; i++) d += v[i]! * r[i]![k]!;
+      const f = (2 * d) / vv;
+      for (let i = c; i < m; i++) r[i]![k]! -= f * v[i]!;
     }
+    let d = 0;
+    for (let i = c; i < m; i++) d += v[i]! * y[i]!;
+    const f = (2 * d) / vv;
+    for (let i = c; i < m; i++) y[i]! -= f * v[i]!;
   }
-  const y = new Array<number>(n).fill(0);
-  for (let r = n - 1; r >= 0; r--) {
-    let v = m[r]![n]!;
-    for (let k = r + 1; k < n; k++) v -= m[r]![k]! * y[k]!;
-    y[r] = v / m[r]![r]!;
+  const x = new Array<number>(p).fill(0);
+  for (let c = p - 1; c >= 0; c--) {
+    let v = y[c]!;
+    for (let k = c + 1; k < p; k++) v -= r[c]![k]! * x[k]!;
+    const diag = r[c]![c]!;
+    x[c] = diag === 0 ? 0 : v / diag;
   }
-  return y;
+  return x;
 }
 
 /**
@@ -94,20 +115,18 @@ export function fitDcCpr(samples: readonly DcCprSample[], terms = 3): DcCprModel
   // Active θ: k < K, guidance power 2 − j ≤ gDeg, NFE power 2 − l ≤ nDeg.
   const active: number[] = [];
   for (let k = 0; k < terms; k++) for (let j = 0; j < 3; j++) for (let l = 0; l < 3; l++) if (k < K && 2 - j <= gDeg && 2 - l <= nDeg) active.push(k * 9 + j * 3 + l);
-  const p = active.length;
-  const ata = Array.from({ length: p }, () => new Array<number>(p).fill(0));
-  const atb = new Array<number>(p).fill(0);
-  for (const { f, y } of rows) {
-    for (let a = 0; a < p; a++) {
-      const fa = f[active[a]!]!;
-      atb[a]! += fa * y;
-      for (let b = 0; b < p; b++) ata[a]![b]! += fa * f[active[b]!]!;
-    }
-  }
-  // A vanishing ridge keeps the normal equations solvable when rows are fewer than unknowns.
-  const trace = ata.reduce((s, r, i) => s + r[i]!, 0);
-  for (let a = 0; a < p; a++) ata[a]![a]! += 1e-12 * (trace / Math.max(1, p) || 1);
-  const theta = p === 0 ? [] : solveDense(ata, atb);
+  if (rows.length === 0) throw new RepriseError('CONFIG_INVALID', 'the cascade regression needs fitted ratios of steps 3 and later, got none', { hint: 'Fit DC-Solver with at least 3 steps (`reprise fit-solver dc`).' });
+  const a = rows.map((row) => active.map((q) => row.f[q]!));
+  const b = rows.map((row) => row.y);
+  // A vanishing ridge (rows √λ·I appended) keeps the fit defined where the points do not pin
+  // every coefficient (e.g. two fitted (w, NFE) points): the smallest coefficients that fit them.
+  const scale = a.reduce((s, row) => s + row.reduce((t, v) => t + v * v, 0), 0) / Math.max(1, active.length);
+  const ridge = Math.sqrt(1e-14 * scale);
+  active.forEach((_, k) => {
+    a.push(active.map((_q, c) => (c === k ? ridge : 0)));
+    b.push(0);
+  });
+  const theta = leastSquares(a, b);
   const coefficients = new Array<number>(terms * 9).fill(0);
   active.forEach((q, a) => (coefficients[q] = theta[a]!));
   return { terms, coefficients };
