@@ -12,7 +12,8 @@
  * Timesteps and σ are UniPC's (the folder's spacing), not the older plan of their diffusers copy.
  */
 import { z } from 'zod';
-import { invalid, opt } from '../config.js';
+import { RepriseError } from '../../errors.js';
+import { opt } from '../config.js';
 import { dynamicCompensation, dcInterpolationPoints } from '../fitted/dc-compensation.js';
 import { defineSolver } from '../spec.js';
 import { createUniPcState, resolveUniPcSettings, uniPcKeys, uniPcPlan, uniPcStep, type UniPcSettings, type UniPcState } from './unipc.js';
@@ -50,10 +51,11 @@ export const dcSolverSpec = defineSolver<DcSolverConfig, UniPcState, typeof keys
   createState: (config, plan) => {
     const steps = plan.timesteps.length;
     if (config.dcRatios === null) {
-      throw invalid(`DC-Solver has no compensation ratios for ${steps} steps (scheduler config key "dc_ratios")`, `Fit them with \`${DC_FIT_COMMAND}\` (Pipeline.generate then loads them), or set "dc_ratios" (${steps} numbers; all 1 = UniPC).`);
+      // A missing fit is the user's to make: CONFIG_INVALID (a usage error in the CLI), not a solver bug.
+      throw new RepriseError('CONFIG_INVALID', `DC-Solver has no compensation ratios for ${steps} steps (scheduler config key "dc_ratios")`, { hint: `Fit them with \`${DC_FIT_COMMAND}\` (Pipeline.generate then loads them), or set "dc_ratios" (${steps} numbers; all 1 = UniPC).` });
     }
     if (config.dcRatios.length !== steps) {
-      throw invalid(`DC-Solver's "dc_ratios" has ${config.dcRatios.length} ratio(s) but the run has ${steps} steps`, `Fit ratios for ${steps} steps with \`${DC_FIT_COMMAND}\`, or pass one ratio per step.`);
+      throw new RepriseError('CONFIG_INVALID', `DC-Solver's "dc_ratios" has ${config.dcRatios.length} ratio(s) but the run has ${steps} steps`, { hint: `Fit ratios for ${steps} steps with \`${DC_FIT_COMMAND}\`, or pass one ratio per step.` });
     }
     return createUniPcState();
   },
