@@ -158,6 +158,16 @@ export type { InvertOptions, EditOptions, GenerateOptions, AttentionOptions } fr
 export { runEditLoop } from './editing/edit-loop.js';
 export type { EditLoopArgs, EditLoopResult, LocalBlendRun } from './editing/edit-loop.js';
 export { sampleWithScheduler } from './editing/scheduler-sampling.js';
+export { fitDcRatios, searchDcRatios, dcConfig, dcFitOptionsSchema } from './editing/fit/dc-fit.js';
+export type { DcFit, DcFitOptions, FitProgress } from './editing/fit/dc-fit.js';
+export { saveDcFit, dcRatiosFor, dcFitKey } from './editing/fit/dc-store.js';
+export type { DcRatios, SavedDcFit } from './editing/fit/dc-store.js';
+export { FIT_KINDS, fitKind, dcFitKind } from './editing/fit/kinds.js';
+export type { SolverFitKind, SolverFitReport } from './editing/fit/kinds.js';
+export { prepareTrajectories, ddimReference, referenceAt, runSolver, meanMse, fitPrompts, epsScheduler, epsAt, DEFAULT_FIT_PROMPTS } from './editing/fit/trajectories.js';
+export type { Trajectories, Reference } from './editing/fit/trajectories.js';
+export { solverFitDir, solverFitFile, saveSolverFit, loadSolverFit, listSolverFits, SOLVER_FIT_FORMAT } from './runtime/solver-fit-cache.js';
+export type { StoredSolverFit } from './runtime/solver-fit-cache.js';
 export type { SchedulerSamplingOptions } from './editing/scheduler-sampling.js';
 export * from './editing/batch/index.js';
 export { writeRandomModel, SD1_SCHEDULER_CONFIG } from './models/random-model.js';

@@ -6,6 +6,7 @@ import { cacheCommand } from './cache.js';
 import { conformanceCommand } from './conformance.js';
 import { doctorCommand, installCudaCommand } from './doctor.js';
 import { editCommand } from './edit.js';
+import { fitSolverCommand } from './fit-solver.js';
 import { generateCommand } from './generate.js';
 import { invertCommand } from './invert.js';
 import { mapsCommand } from './maps.js';
@@ -29,4 +30,5 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   'install-cuda-provider': installCudaCommand,
   bench: benchCommand,
   cache: cacheCommand,
+  'fit-solver': fitSolverCommand,
 };

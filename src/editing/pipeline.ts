@@ -22,7 +22,8 @@ import { unetBranchPredictor } from '../inversion/predictor.js';
 import { checkInversion, type Inversion } from '../inversion/record.js';
 import { invert, reconstructLatent, recordPlan } from '../inversion/reconstruct.js';
 import type { BranchConditioning, BranchPredict, SamplingPlan } from '../inversion/types.js';
-import { guidanceScaleEmbedding, specForName, type SchedulerClassName } from '../solvers/index.js';
+import { guidanceScaleEmbedding, specForName, type SchedulerClassName, type SchedulerConfig } from '../solvers/index.js';
+import { dcRatiosFor } from './fit/dc-store.js';
 import { attentionLayerInfo, buildAttentionPlan, buildLocalBlend, chooseMapSize, storeLayers } from './attention-setup.js';
 import { runEditLoop } from './edit-loop.js';
 import { checkMemory } from './memory-estimate.js';
@@ -290,9 +291,19 @@ export class Pipeline {
       method,
       ...(o.latents ? { start: o.latents } : {}),
       ...(shifted && o.timeShift ? { timeShift: o.timeShift } : {}),
-      ...(spec ? { scheduler: this.model.scheduler(spec.className as SchedulerClassName, { karras: o.karras === true }), solver: { id: spec.id, ...(o.karras === true ? { karras: true } : {}) }, invertPredict: this.predictor(plan, [conditioning], o.guidance, 'invert', call) } : {}),
+      ...(spec ? { scheduler: this.solverConfig(spec.className as SchedulerClassName, o.karras === true, steps, o.guidance), solver: { id: spec.id, ...(o.karras === true ? { karras: true } : {}) }, invertPredict: this.predictor(plan, [conditioning], o.guidance, 'invert', call) } : {}),
     });
     return { image: await decodeToImage(this.model, inversion.z0, shape, undefined), inversion, solver: spec ? `${spec.id}${shifted ? '+ts' : ''}` : method };
+  }
+
+  /**
+   * The folder's scheduler as `className`; DC-Solver with the ratios fitted for this model, steps
+   * and guidance (or the cascade's prediction) from the solver-fit cache (`reprise fit-solver dc`).
+   */
+  solverConfig(className: SchedulerClassName, karras: boolean, steps: number, guidance: number): SchedulerConfig {
+    const config = this.model.scheduler(className, { karras });
+    if (config.className !== 'DCSolverMultistepScheduler') return config;
+    return { ...config, dcRatios: dcRatiosFor(this.modelId(), steps, guidance).ratios };
   }
 
   /** Cross-attention maps of the source prompt while regenerating the record, as heatmaps over its image. */

@@ -22,7 +22,13 @@ export type { HeunConfig, HeunState } from './families/heun.js';
 export type { LcmConfig } from './families/lcm.js';
 export type { PndmConfig, PndmState } from './families/pndm.js';
 export type { DeisConfig, DeisState } from './families/deis.js';
-export type { UniPcConfig, UniPcState } from './families/unipc.js';
+export type { UniPcConfig, UniPcSettings, UniPcState, UniPcHooks } from './families/unipc.js';
+export { uniPcStep } from './families/unipc.js';
+export type { DcSolverConfig } from './families/dc-unipc.js';
+export { DC_FIT_COMMAND } from './families/dc-unipc.js';
+export { fitDcCpr, predictDcRatios } from './fitted/dc-cpr.js';
+export type { DcCprModel, DcCprSample } from './fitted/dc-cpr.js';
+export { dynamicCompensation, dcInterpolationPoints, NEUTRAL_DC_RATIO } from './fitted/dc-compensation.js';
 export type { DpmSolverSinglestepConfig, SinglestepState } from './families/dpm-solver-singlestep.js';
 export { karrasSigmas, sigmaToT } from './karras.js';
 export {

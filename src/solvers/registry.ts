@@ -5,6 +5,7 @@
  */
 import type { z } from 'zod';
 import type { CommonConfig } from './config.js';
+import { dcSolverSpec } from './families/dc-unipc.js';
 import { ddimInverseSpec } from './families/ddim-inverse.js';
 import { ddimSpec } from './families/ddim.js';
 import { ddpmSpec } from './families/ddpm.js';
@@ -31,6 +32,7 @@ export const SOLVERS = [
   deisSpec,
   uniPcSpec,
   dpmSolverSinglestepSpec,
+  dcSolverSpec,
 ] as const;
 
 /** The union of every registered spec. */

@@ -41,6 +41,8 @@ export interface Scheduler {
   /** Whether `step` draws noise with these step options (then a generator or tensor is needed). */
   isStochastic(options?: { readonly eta?: number }): boolean;
   setTimesteps(steps: number): void;
+  /** The spec's per-run state (history, last corrected sample…), for fitting and inspection; do not modify. */
+  readonly state: unknown;
   scaleModelInput<T extends FloatArray>(x: T, t: number): T;
   step<T extends FloatArray>(modelOutput: FloatArray, t: number, x: T, options?: SchedulerStepOptions): SchedulerStepOutput<T>;
 }
@@ -101,6 +103,9 @@ export function createSchedulerFromConfig(config: SchedulerConfig): Scheduler {
     },
     order: spec.order(config),
     isStochastic: (options = {}) => spec.stochastic(config, options),
+    get state() {
+      return state;
+    },
     setTimesteps(steps: number) {
       plan = planTimesteps(config, steps, schedule);
       stepIndex = undefined;

@@ -134,6 +134,11 @@ export interface SolverSpec<C extends CommonConfig = CommonConfig, S = unknown, 
   stochastic(config: C, options: { readonly eta?: number }): boolean;
   /** Time-shift sampling: supported (the step's target follows the plan or `nextTimestep`), or refused with the reason. */
   readonly timeShift: TimeShiftSupport;
+  /**
+   * Class keys the common contract test adds for a run of `steps` steps: a stand-in for data a
+   * fitted solver needs (DC-Solver's ratios). Solvers that run from the class keys alone have none.
+   */
+  contractKeys?(steps: number): Record<string, unknown>;
 }
 
 /** Identity helper that keeps a spec's literal types. */

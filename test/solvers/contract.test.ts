@@ -22,6 +22,8 @@ import {
 
 const SD = { num_train_timesteps: 1000, beta_start: 0.00085, beta_end: 0.012, beta_schedule: 'scaled_linear', clip_sample: false, set_alpha_to_one: true };
 const specs = SOLVERS as readonly AnySolverSpec[];
+/** A spec's config for a run of `steps` steps: the class keys plus what the spec's contract needs (DC-Solver's ratios). */
+const withKeys = (cfg: Record<string, unknown>, spec: AnySolverSpec, steps: number): Record<string, unknown> => ({ ...cfg, ...spec.contractKeys?.(steps) });
 const X = Float64Array.from({ length: 8 }, (_, i) => Math.cos(1.3 * i + 0.2) * 1.5);
 
 /** Level of the model input of call `k` (σ-placed: σ_k; timestep-placed: ā_t). */
@@ -67,7 +69,7 @@ describe.each(specs.map((s) => [s.id, s] as const))('solver contract: %s', (_id,
   it('places timesteps in range, decreasing (ascending for inversion), for every spacing', () => {
     for (const cfg of variants(spec)) {
       for (const steps of [4, 10, 25]) {
-        const s = createScheduler(cfg, spec.className);
+        const s = createScheduler(withKeys(cfg, spec, steps), spec.className);
         s.setTimesteps(steps);
         const ts = s.timesteps;
         expect(ts.every((t) => t >= 0 && t <= 999), `${JSON.stringify(cfg)} ${steps}`).toBe(true);
@@ -82,17 +84,17 @@ describe.each(specs.map((s) => [s.id, s] as const))('solver contract: %s', (_id,
   });
 
   it('gives identical outputs for identical inputs, and after a config save/load', () => {
-    const a = run(createScheduler(SD, spec.className), 12, dummy);
-    const b = run(createScheduler(SD, spec.className), 12, dummy);
+    const a = run(createScheduler(withKeys(SD, spec, 12), spec.className), 12, dummy);
+    const b = run(createScheduler(withKeys(SD, spec, 12), spec.className), 12, dummy);
     expect(b.traj).toEqual(a.traj);
-    const saved = JSON.stringify({ ...SD, _class_name: spec.className });
+    const saved = JSON.stringify({ ...withKeys(SD, spec, 12), _class_name: spec.className });
     const c = run(createScheduler(parseJsonWithNonFinite(saved)), 12, dummy);
     expect(c.traj).toEqual(a.traj);
     expect(a.final.every(Number.isFinite)).toBe(true);
   });
 
   it("returns x̂0 = the data prediction of the call's model output", () => {
-    const r = run(createScheduler(SD, spec.className), 12, dummy);
+    const r = run(createScheduler(withKeys(SD, spec, 12), spec.className), 12, dummy);
     for (const { x0, expected } of r.x0s) {
       for (let i = 0; i < x0.length; i++) expect(x0[i]!).toBeCloseTo(expected[i]!, 9);
     }
@@ -136,7 +138,7 @@ function gaussianError(s: Scheduler, steps: number, stopAt?: number): number {
 describe('convergence on a Gaussian target with the exact ε', () => {
   const samplers = specs.filter((s) => s.className !== 'DDIMInverseScheduler' && !s.stochastic(createScheduler(SD, s.className).config as never, {}));
   it.each(samplers.map((s) => [s.id, s] as const))('%s converges to the exact sample as steps grow', (_id, spec) => {
-    const errors = [16, 32, 64].map((n) => gaussianError(createScheduler(SD, spec.className), n));
+    const errors = [16, 32, 64].map((n) => gaussianError(createScheduler(withKeys(SD, spec, n), spec.className), n));
     // The last step to σ ≈ 0 is first order in every diffusers class, so the global error falls at least ~1/N.
     expect(errors[1]!).toBeLessThan(errors[0]!);
     expect(errors[2]!).toBeLessThan(errors[0]! / 2.5);
@@ -158,7 +160,7 @@ describe('convergence on a Gaussian target with the exact ε', () => {
     // The error at the middle of the grid (σ well above 0), where the first-order final step to
     // σ ≈ 0 (and lower_order_final) does not mask the solver's order; the grid's spacing is the class default.
     const ns = [16, 32, 64];
-    const errors = ns.map((n) => gaussianError(createScheduler(SD, spec.className), n, n / 2));
+    const errors = ns.map((n) => gaussianError(createScheduler(withKeys(SD, spec, n), spec.className), n, n / 2));
     const order = createScheduler(SD, spec.className).order;
     expect(Math.abs(slope(ns, errors) - order), `measured slope ${slope(ns, errors).toFixed(2)}, claimed ${order}`).toBeLessThanOrEqual(0.5);
   });

@@ -31,7 +31,9 @@ function levelOf(s: Scheduler, k: number, t: number): NoiseLevel {
 
 /** Runs with a fixed denoiser (x̂0 = 0.5·tanh(x_in), ε̂ consistent with it) expressed in `type`. */
 function trajectory(raw: Record<string, unknown>, cls: string, type: PredictionType, steps: number): number[] {
-  const s = createScheduler({ ...raw, prediction_type: type }, cls);
+  // A fitted solver (DC-Solver) runs with its contract's stand-in fit.
+  const extra = (SOLVERS as readonly AnySolverSpec[]).find((x) => x.className === cls)?.contractKeys?.(steps) ?? {};
+  const s = createScheduler({ ...raw, ...extra, prediction_type: type }, cls);
   s.setTimesteps(steps);
   let x = X.map((v) => v * s.initNoiseSigma);
   const sums: number[] = [];
@@ -74,7 +76,7 @@ describe.each(zeroSnrSpecs.map((s) => [s.id, s] as const))('zero-SNR + trailing:
   const types = spec.supports.predictionTypes;
   it('zero-SNR with trailing spacing: finite, v and x0 forms agree', () => {
     const raw = { ...SD, rescale_betas_zero_snr: true, timestep_spacing: 'trailing' };
-    const s = createScheduler(raw, spec.className);
+    const s = createScheduler({ ...raw, ...spec.contractKeys?.(10) }, spec.className);
     s.setTimesteps(10);
     // The class starts at (or next to) zero terminal SNR.
     expect(s.timesteps).toContain(spec.className === 'DDIMInverseScheduler' ? 899 : 999);

@@ -8,6 +8,7 @@ import { CONFORMANCE_TABLE } from './conformance.js';
 import type { CommandTable } from './define.js';
 import { DOCTOR_TABLE, INSTALL_CUDA_TABLE } from './doctor.js';
 import { EDIT_TABLE } from './edit.js';
+import { FIT_SOLVER_TABLE } from './fit-solver.js';
 import { GENERATE_TABLE } from './generate.js';
 import { INVERT_TABLE } from './invert.js';
 import { MAPS_TABLE } from './maps.js';
@@ -30,4 +31,5 @@ export const COMMAND_TABLES: readonly CommandTable[] = [
   BENCH_TABLE,
   BENCH_BATCH_TABLE,
   CACHE_TABLE,
+  FIT_SOLVER_TABLE,
 ];
