@@ -22,6 +22,23 @@ export type { PndmConfig, PndmState } from './families/pndm.js';
 export type { DeisConfig, DeisState } from './families/deis.js';
 export type { UniPcConfig, UniPcState } from './families/unipc.js';
 export type { DpmSolverSinglestepConfig, SinglestepState } from './families/dpm-solver-singlestep.js';
+export type { DpmSolverV3Config, DpmSolverV3State, V3SkipType } from './families/dpm-solver-v3.js';
+export { v3LocalUpdate, v3Derivatives, v3ExpCoefficient } from './dpm-solver-v3.js';
+export type { V3Point } from './dpm-solver-v3.js';
+export {
+  alphaSigmaOfLambda,
+  cumsumExpTrapezoid,
+  degenerateStatistics,
+  indexAtLambda,
+  isV3Statistics,
+  lambdaAtIndex,
+  lambdaFromLogAlpha,
+  lambdaGrid,
+  logAlphaAtIndex,
+  roundHalfEven,
+  v3Tables,
+} from './v3-statistics.js';
+export type { V3Statistics, V3Tables } from './v3-statistics.js';
 export { karrasSigmas, sigmaToT } from './karras.js';
 export {
   betasFromConfig,

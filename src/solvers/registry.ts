@@ -11,6 +11,7 @@ import { ddpmSpec } from './families/ddpm.js';
 import { deisSpec } from './families/deis.js';
 import { dpmSolverSinglestepSpec } from './families/dpm-solver-singlestep.js';
 import { dpmSolverMultistepSpec } from './families/dpm-solver-multistep.js';
+import { dpmSolverV3Spec } from './families/dpm-solver-v3.js';
 import { eulerSpec } from './families/euler.js';
 import { heunSpec } from './families/heun.js';
 import { lcmSpec } from './families/lcm.js';
@@ -31,6 +32,7 @@ export const SOLVERS = [
   deisSpec,
   uniPcSpec,
   dpmSolverSinglestepSpec,
+  dpmSolverV3Spec,
 ] as const;
 
 /** The union of every registered spec. */
