@@ -23,8 +23,11 @@ import { RepriseError } from '../errors.js';
 import type { NoiseSchedule } from './schedule.js';
 import { alphaSigmaOfLambda, indexAtLambda, lambdaGrid, type V3Statistics } from './v3-statistics.js';
 
-/** ε_θ of a batch of latents at a fractional training-timestep index u (guidance applied by the caller). */
-export type BatchEps = (latents: readonly Float32Array[], u: number) => Promise<Float32Array[]>;
+/**
+ * ε_θ of a batch of latents at a fractional training-timestep index u (guidance applied by the
+ * caller); the latents are perturbations of data samples `first`, `first` + 1, … (for their conditioning).
+ */
+export type BatchEps = (latents: readonly Float32Array[], u: number, first: number) => Promise<Float32Array[]>;
 
 /** Options of {@link computeV3Statistics}. */
 export interface V3EmsOptions {
@@ -69,9 +72,9 @@ export function smoothedDerivative(values: Float64Array, gridLength: number, siz
 }
 
 /** Splits the data into batches of at most `batch`. */
-function batches<T>(items: readonly T[], batch: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += batch) out.push(items.slice(i, i + batch));
+function batches<T>(items: readonly T[], batch: number): { first: number; items: T[] }[] {
+  const out: { first: number; items: T[] }[] = [];
+  for (let i = 0; i < items.length; i += batch) out.push({ first: i, items: items.slice(i, i + batch) });
   return out;
 }
 
@@ -86,6 +89,8 @@ export async function computeV3Statistics(eps: BatchEps, o: V3EmsOptions): Promi
   const K = o.data.length;
   const delta = o.jvpStep ?? 1e-2;
   const groups = batches(o.data, o.batch ?? 16);
+  // λ at the grid's ends maps back to 0 / N − 1 up to rounding: keep the model time inside the schedule.
+  const clampIndex = (u: number): number => Math.min(Math.max(u, 0), o.schedule.alphasCumprod.length - 1);
   const rng = new Random(o.seed, 0x3e5);
   const total = 2 * m;
   const l = new Float64Array(m * size);
@@ -93,15 +98,15 @@ export async function computeV3Statistics(eps: BatchEps, o: V3EmsOptions): Promi
   for (let j = 0; j < m; j++) {
     const lam = lambdas[j]!;
     const { alpha, sigma } = alphaSigmaOfLambda(lam);
-    const u = indexAtLambda(o.schedule, lam);
-    for (const group of groups) {
+    const u = clampIndex(indexAtLambda(o.schedule, lam));
+    for (const { first: at, items: group } of groups) {
       const vs = group.map(() => Float32Array.from({ length: size }, () => (rng.uniform() < 0.5 ? -1 : 1)));
       const xs = group.map((x0) => {
         const z = rng.normals(size);
         return Float32Array.from(x0, (v, e) => alpha * v + sigma * z[e]!);
       });
-      const plus = await eps(xs.map((x, k) => Float32Array.from(x, (v, e) => v + delta * vs[k]![e]!)), u);
-      const minus = await eps(xs.map((x, k) => Float32Array.from(x, (v, e) => v - delta * vs[k]![e]!)), u);
+      const plus = await eps(xs.map((x, k) => Float32Array.from(x, (v, e) => v + delta * vs[k]![e]!)), u, at);
+      const minus = await eps(xs.map((x, k) => Float32Array.from(x, (v, e) => v - delta * vs[k]![e]!)), u, at);
       group.forEach((_, k) => {
         const p = plus[k]!;
         const q = minus[k]!;
@@ -119,27 +124,27 @@ export async function computeV3Statistics(eps: BatchEps, o: V3EmsOptions): Promi
   for (let j = 0; j < m; j++) {
     const lam = lambdas[j]!;
     const { alpha, sigma } = alphaSigmaOfLambda(lam);
-    const u = indexAtLambda(o.schedule, lam);
+    const u = clampIndex(indexAtLambda(o.schedule, lam));
     // Central differences inside the schedule's λ range, one-sided at its ends (no timestep outside 0…N−1).
     const hasPlus = lam + delta <= lambdas[m - 1]! + 1e-12;
     const hasMinus = lam - delta >= lambdas[0]! - 1e-12;
-    const uPlus = hasPlus ? indexAtLambda(o.schedule, lam + delta) : u;
-    const uMinus = hasMinus ? indexAtLambda(o.schedule, lam - delta) : u;
+    const uPlus = hasPlus ? clampIndex(indexAtLambda(o.schedule, lam + delta)) : u;
+    const uMinus = hasMinus ? clampIndex(indexAtLambda(o.schedule, lam - delta)) : u;
     const span = (hasPlus ? delta : 0) + (hasMinus ? delta : 0);
     const mF = new Float64Array(size);
     const mD = new Float64Array(size);
     const mFF = new Float64Array(size);
     const mFD = new Float64Array(size);
-    for (const group of groups) {
+    for (const { first: at, items: group } of groups) {
       const xs = group.map((x0) => {
         const z = rng.normals(size);
         return Float32Array.from(x0, (v, e) => alpha * v + sigma * z[e]!);
       });
-      const e0 = await eps(xs, u);
+      const e0 = await eps(xs, u, at);
       // dx/dλ along the ODE: σ² x − σ ε (their get_noise_and_total_derivative).
       const dirs = xs.map((x, k) => Float32Array.from(x, (v, e) => sigma * sigma * v - sigma * e0[k]![e]!));
-      const ePlus = hasPlus ? await eps(xs.map((x, k) => Float32Array.from(x, (v, e) => v + delta * dirs[k]![e]!)), uPlus) : e0;
-      const eMinus = hasMinus ? await eps(xs.map((x, k) => Float32Array.from(x, (v, e) => v - delta * dirs[k]![e]!)), uMinus) : e0;
+      const ePlus = hasPlus ? await eps(xs.map((x, k) => Float32Array.from(x, (v, e) => v + delta * dirs[k]![e]!)), uPlus, at) : e0;
+      const eMinus = hasMinus ? await eps(xs.map((x, k) => Float32Array.from(x, (v, e) => v - delta * dirs[k]![e]!)), uMinus, at) : e0;
       xs.forEach((x, k) => {
         for (let e = 0; e < size; e++) {
           const lv = l[j * size + e]!;
