@@ -13,10 +13,10 @@
  *   s_λ = Cov(f, f')/Var(f),  b_λ = E f' − s_λ E f         (the least-squares fit f' ≈ s f + b, §3.2)
  *
  * per latent element. The official code takes the Jacobian-vector products by forward-mode
- * autodiff; Reprise's models run in onnxruntime without it, so both are central finite
- * differences of ε_θ (step `jvpStep`, exact for a linear ε_θ): 2 model calls for l and 3 for f per
- * sample and grid point. Where Var(f) vanishes (below 1e-6 E[f²]: f independent of x, e.g. a Gaussian model) s is 0
- * and b = E f' (their code would divide by zero).
+ * autodiff; Reprise's models run in onnxruntime without it, so both are forward finite
+ * differences of ε_θ (step `jvpStep`, exact for a linear ε_θ). Where Var(f) vanishes (below
+ * 1e-6 E[f²]: f independent of x, e.g. a Gaussian model) s is 0 and b = E f' (their code would
+ * divide by zero).
  */
 import { Random } from '../util/random.js';
 import { RepriseError } from '../errors.js';
@@ -43,7 +43,15 @@ export interface V3EmsOptions {
   readonly batch?: number;
   /** Finite-difference step of the Jacobian-vector products (default 1e-2). */
   readonly jvpStep?: number;
-  /** Called after every grid point of each pass (done, total = 2 (M + 1)). */
+  /**
+   * "element" (default, their code): statistics per latent element. "channel": the moments are
+   * averaged over positions within each channel first (C·H·W times more samples per statistic,
+   * for few samples); the result still holds one (shared) value per element.
+   */
+  readonly pool?: 'element' | 'channel';
+  /** The latent's channel count C (with pool "channel"). */
+  readonly channels?: number;
+  /** Called after every grid point (done, total = M + 1). */
   readonly onProgress?: (done: number, total: number) => void;
 }
 
@@ -78,12 +86,29 @@ function batches<T>(items: readonly T[], batch: number): { first: number; items:
   return out;
 }
 
-/** Computes l, s, b on the λ grid from `data` with the model's ε (see the file comment for the formulas). */
+/** Names of the per-element moments one pass accumulates (see {@link computeV3Statistics}). */
+const MOMENTS = ['l', 'A', 'X', 'P', 'Q', 'AA', 'AX', 'XX', 'AP', 'AQ', 'XP', 'XQ'] as const;
+type Moment = (typeof MOMENTS)[number];
+
+/**
+ * Computes l, s, b on the λ grid from `data` with the model's ε (formulas: the file comment).
+ *
+ * One pass, 3 model calls per sample and grid point on one perturbed x = α x0 + σ z (their
+ * compute_l and compute_f draw separate z; the estimators are the same): ε(x), ε(x + δv) for the
+ * Hutchinson term, ε(x + δ dx/dλ, λ + δ) for dε/dλ (forward differences; backward at the grid's
+ * last point). f and f' are linear in l and l': f = A − l X, f' = P + l Q − l' X with A = σε/α,
+ * X = x/α, P = e^{−λ}(dε/dλ − ε), Q = e^{−λ}ε, so the moments of A, X, P, Q give E f, E f',
+ * E f², E f f' once l and l' are known.
+ */
 export async function computeV3Statistics(eps: BatchEps, o: V3EmsOptions): Promise<V3Statistics> {
   const first = o.data[0];
   if (first === undefined) throw new RepriseError('CONFIG_INVALID', 'DPM-Solver-v3 statistics need at least one data sample, got none', { hint: 'Pass samples ≥ 1 (the paper uses a few hundred to a thousand).' });
   const size = first.length;
   if (o.data.some((x) => x.length !== size)) throw new RepriseError('CONFIG_INVALID', 'DPM-Solver-v3 statistics: the data samples differ in size', { hint: 'Pass latents of one shape.' });
+  const channels = o.pool === 'channel' ? (o.channels ?? 0) : 0;
+  if (o.pool === 'channel' && !(channels >= 1 && size % channels === 0)) {
+    throw new RepriseError('CONFIG_INVALID', `DPM-Solver-v3 statistics: pooling per channel needs the channel count dividing the latent size ${size}, got ${o.channels}`, { hint: 'Pass channels (the latent C).' });
+  }
   const lambdas = lambdaGrid(o.schedule, o.steps);
   const m = lambdas.length;
   const K = o.data.length;
@@ -92,80 +117,84 @@ export async function computeV3Statistics(eps: BatchEps, o: V3EmsOptions): Promi
   // λ at the grid's ends maps back to 0 / N − 1 up to rounding: keep the model time inside the schedule.
   const clampIndex = (u: number): number => Math.min(Math.max(u, 0), o.schedule.alphasCumprod.length - 1);
   const rng = new Random(o.seed, 0x3e5);
-  const total = 2 * m;
-  const l = new Float64Array(m * size);
-  // Pass 1 (compute_l): l_j = mean σ (J v) ⊙ v.
+  const acc = Object.fromEntries(MOMENTS.map((k) => [k, new Float64Array(m * size)])) as Record<Moment, Float64Array>;
   for (let j = 0; j < m; j++) {
     const lam = lambdas[j]!;
     const { alpha, sigma } = alphaSigmaOfLambda(lam);
     const u = clampIndex(indexAtLambda(o.schedule, lam));
+    // dε/dλ forward in λ; at the last grid point (timestep 0) backward, staying inside the schedule.
+    const dl = j < m - 1 ? delta : -delta;
+    const uD = clampIndex(indexAtLambda(o.schedule, lam + dl));
+    const eL = Math.exp(-lam);
     for (const { first: at, items: group } of groups) {
       const vs = group.map(() => Float32Array.from({ length: size }, () => (rng.uniform() < 0.5 ? -1 : 1)));
       const xs = group.map((x0) => {
         const z = rng.normals(size);
         return Float32Array.from(x0, (v, e) => alpha * v + sigma * z[e]!);
       });
-      const plus = await eps(xs.map((x, k) => Float32Array.from(x, (v, e) => v + delta * vs[k]![e]!)), u, at);
-      const minus = await eps(xs.map((x, k) => Float32Array.from(x, (v, e) => v - delta * vs[k]![e]!)), u, at);
-      group.forEach((_, k) => {
-        const p = plus[k]!;
-        const q = minus[k]!;
-        const v = vs[k]!;
-        for (let e = 0; e < size; e++) l[j * size + e]! += (sigma * ((p[e]! - q[e]!) / (2 * delta)) * v[e]!) / K;
-      });
-    }
-    o.onProgress?.(j + 1, total);
-  }
-  const gap = m > 1 ? lambdas[1]! - lambdas[0]! : 1;
-  const lD = smoothedDerivative(l, m, size, gap);
-  // Pass 2 (compute_f): moments of f and f' for the least-squares fit f' ≈ s f + b.
-  const s = new Float64Array(m * size);
-  const b = new Float64Array(m * size);
-  for (let j = 0; j < m; j++) {
-    const lam = lambdas[j]!;
-    const { alpha, sigma } = alphaSigmaOfLambda(lam);
-    const u = clampIndex(indexAtLambda(o.schedule, lam));
-    // Central differences inside the schedule's λ range, one-sided at its ends (no timestep outside 0…N−1).
-    const hasPlus = lam + delta <= lambdas[m - 1]! + 1e-12;
-    const hasMinus = lam - delta >= lambdas[0]! - 1e-12;
-    const uPlus = hasPlus ? clampIndex(indexAtLambda(o.schedule, lam + delta)) : u;
-    const uMinus = hasMinus ? clampIndex(indexAtLambda(o.schedule, lam - delta)) : u;
-    const span = (hasPlus ? delta : 0) + (hasMinus ? delta : 0);
-    const mF = new Float64Array(size);
-    const mD = new Float64Array(size);
-    const mFF = new Float64Array(size);
-    const mFD = new Float64Array(size);
-    for (const { first: at, items: group } of groups) {
-      const xs = group.map((x0) => {
-        const z = rng.normals(size);
-        return Float32Array.from(x0, (v, e) => alpha * v + sigma * z[e]!);
-      });
       const e0 = await eps(xs, u, at);
+      const eV = await eps(xs.map((x, k) => Float32Array.from(x, (v, e) => v + delta * vs[k]![e]!)), u, at);
       // dx/dλ along the ODE: σ² x − σ ε (their get_noise_and_total_derivative).
-      const dirs = xs.map((x, k) => Float32Array.from(x, (v, e) => sigma * sigma * v - sigma * e0[k]![e]!));
-      const ePlus = hasPlus ? await eps(xs.map((x, k) => Float32Array.from(x, (v, e) => v + delta * dirs[k]![e]!)), uPlus, at) : e0;
-      const eMinus = hasMinus ? await eps(xs.map((x, k) => Float32Array.from(x, (v, e) => v - delta * dirs[k]![e]!)), uMinus, at) : e0;
+      const eD = await eps(xs.map((x, k) => Float32Array.from(x, (v, e) => v + dl * (sigma * sigma * v - sigma * e0[k]![e]!))), uD, at);
       xs.forEach((x, k) => {
         for (let e = 0; e < size; e++) {
-          const lv = l[j * size + e]!;
+          const i = j * size + e;
           const ev = e0[k]![e]!;
-          const dEps = (ePlus[k]![e]! - eMinus[k]![e]!) / span;
-          const f = (sigma * ev - lv * x[e]!) / alpha;
-          const fd = Math.exp(-lam) * ((lv - 1) * ev + dEps) - (lD[j * size + e]! * x[e]!) / alpha;
-          mF[e]! += f / K;
-          mD[e]! += fd / K;
-          mFF[e]! += (f * f) / K;
-          mFD[e]! += (f * fd) / K;
+          // σ (J v) ⊙ v (their compute_l).
+          acc.l[i]! += (sigma * ((eV[k]![e]! - ev) / delta) * vs[k]![e]!) / K;
+          const A = (sigma * ev) / alpha;
+          const X = x[e]! / alpha;
+          const P = eL * ((eD[k]![e]! - ev) / dl - ev);
+          const Q = eL * ev;
+          acc.A[i]! += A / K;
+          acc.X[i]! += X / K;
+          acc.P[i]! += P / K;
+          acc.Q[i]! += Q / K;
+          acc.AA[i]! += (A * A) / K;
+          acc.AX[i]! += (A * X) / K;
+          acc.XX[i]! += (X * X) / K;
+          acc.AP[i]! += (A * P) / K;
+          acc.AQ[i]! += (A * Q) / K;
+          acc.XP[i]! += (X * P) / K;
+          acc.XQ[i]! += (X * Q) / K;
         }
       });
     }
-    for (let e = 0; e < size; e++) {
-      const variance = mFF[e]! - mF[e]! * mF[e]!;
-      const sv = variance > 1e-6 * mFF[e]! ? (mFD[e]! - mF[e]! * mD[e]!) / variance : 0;
-      s[j * size + e] = sv;
-      b[j * size + e] = mD[e]! - sv * mF[e]!;
-    }
-    o.onProgress?.(m + j + 1, total);
+    o.onProgress?.(j + 1, m);
+  }
+  if (channels > 0) for (const k of MOMENTS) poolChannels(acc[k], m, size, channels);
+  const l = acc.l;
+  const gap = m > 1 ? lambdas[1]! - lambdas[0]! : 1;
+  const lD = smoothedDerivative(l, m, size, gap);
+  const s = new Float64Array(m * size);
+  const b = new Float64Array(m * size);
+  for (let i = 0; i < m * size; i++) {
+    const lv = l[i]!;
+    const ld = lD[i]!;
+    const { A, X, P, Q, AA, AX, XX, AP, AQ, XP, XQ } = acc;
+    // E f, E f', E f², E f f' of f = A − l X, f' = P + l Q − l' X (compute_f's moments).
+    const mF = A[i]! - lv * X[i]!;
+    const mD = P[i]! + lv * Q[i]! - ld * X[i]!;
+    const mFF = AA[i]! - 2 * lv * AX[i]! + lv * lv * XX[i]!;
+    const mFD = AP[i]! + lv * AQ[i]! - ld * AX[i]! - lv * XP[i]! - lv * lv * XQ[i]! + lv * ld * XX[i]!;
+    // compute_sb: s = Cov(f, f')/Var(f), b = E f' − s E f.
+    const variance = mFF - mF * mF;
+    const sv = variance > 1e-6 * mFF ? (mFD - mF * mD) / variance : 0;
+    s[i] = sv;
+    b[i] = mD - sv * mF;
   }
   return { lambdas, size, l, s, b, guidance: o.guidance };
+}
+
+/** Replaces every element's moment by its channel's mean over positions (layout C, H, W). */
+function poolChannels(values: Float64Array, m: number, size: number, channels: number): void {
+  const per = size / channels;
+  for (let j = 0; j < m; j++) {
+    for (let c = 0; c < channels; c++) {
+      const start = j * size + c * per;
+      let sum = 0;
+      for (let e = 0; e < per; e++) sum += values[start + e]!;
+      values.fill(sum / per, start, start + per);
+    }
+  }
 }

@@ -127,7 +127,7 @@ describe('EMS of an analytic Gaussian model (data N(μ, s²) per element, exact 
   const size = 6;
   const gridSteps = 200;
 
-  async function fit(): Promise<V3Statistics> {
+  async function fit(pool: 'element' | 'channel' = 'element'): Promise<V3Statistics> {
     const data = Array.from({ length: 8 }, (_, k) => Float32Array.from({ length: size }, (_, e) => MU + Math.sqrt(S2) * Math.sin(3.7 * k + e)));
     // ε at a fractional timestep index u: the level from the schedule's interpolated log α.
     const eps = async (xs: readonly Float32Array[], u: number): Promise<Float32Array[]> => {
@@ -137,11 +137,11 @@ describe('EMS of an analytic Gaussian model (data N(μ, s²) per element, exact 
       const lv = { alpha, sigma: Math.sqrt(1 - alpha * alpha) };
       return xs.map((x) => Float32Array.from(gaussEps(x, lv)));
     };
-    return computeV3Statistics(eps, { schedule, data, steps: gridSteps, seed: 1, guidance: 1, batch: 3, jvpStep: 1e-2 });
+    return computeV3Statistics(eps, { schedule, data, steps: gridSteps, seed: 1, guidance: 1, batch: 3, jvpStep: 1e-2, pool, channels: 2 });
   }
 
-  it('l matches σ∂ε/∂x, s is 0 and b matches −μ l′ (grid derivative smoothed over ±5 points)', async () => {
-    const st = await fit();
+  it.each(['element', 'channel'] as const)('l matches σ∂ε/∂x, s is 0 and b matches −μ l′ (grid derivative smoothed over ±5 points), pooled per %s', async (pool) => {
+    const st = await fit(pool);
     expect(st.size).toBe(size);
     expect(st.lambdas.length).toBe(gridSteps + 1);
     let lErr = 0;

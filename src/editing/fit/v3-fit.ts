@@ -45,6 +45,8 @@ export const v3FitOptionsSchema = z.strictObject({
   prompts: z.array(z.string()).min(1).max(4096).optional(),
   /** Steps of the DPM-Solver++ runs that generate the data. */
   sampleSteps: z.number().int().min(5).max(200).default(25),
+  /** "element" (their code): statistics per latent element; "channel": moments pooled over positions per channel (for few samples). */
+  pool: z.enum(['element', 'channel']).default('element'),
   /** Samples per batched model call. */
   batch: z.number().int().min(1).max(64).default(16),
 });
@@ -115,6 +117,8 @@ export async function fitV3(pipe: Pipeline, options: V3FitOptions = {}, progress
       seed: o.seed,
       guidance: o.guidance,
       batch: o.batch,
+      pool: o.pool,
+      channels: shape[0],
       onProgress: (done, total) => progress?.({ phase: 'statistics', step: done, total }),
     },
   );
