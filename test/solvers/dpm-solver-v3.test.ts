@@ -112,6 +112,12 @@ describe('DPM-Solver-v3 sampler on a Gaussian target', () => {
     expect(v3).toBeLessThan(dpm / 2);
   });
 
+  it('refuses more steps than its statistics grid separates, naming the grid', () => {
+    const s = createScheduler({ ...SD, statistics_steps: 12 }, V3);
+    expect(() => s.setTimesteps(30)).toThrow(/same point of the 12-step statistics grid/);
+    expect(() => s.setTimesteps(5)).not.toThrow();
+  });
+
   it('refuses statistics of another noise schedule, naming the grids', () => {
     const other = degenerateStatistics(Float64Array.from([-5, 0, 5]));
     const s = createScheduler({ ...SD, statistics: other }, V3);

@@ -104,6 +104,13 @@ function plan(config: DpmSolverV3Config, steps: number, schedule: NoiseSchedule)
   const lam0 = grid[m]!;
   const raw = Array.from({ length: steps + 1 }, (_, k) => (config.skipType === 'logSNR' ? lamT + ((lam0 - lamT) * k) / steps : lambdaAtIndex(schedule, last * (1 - k / steps))));
   const indexes = raw.map((lam) => Math.min(m, Math.max(0, roundHalfEven((m * (lam - lamT)) / (lam0 - lamT)))));
+  const clash = indexes.findIndex((j, k) => k > 0 && j === indexes[k - 1]);
+  if (clash > 0) {
+    throw invalid(
+      `DPM-Solver-v3: ${steps} steps put steps ${clash - 1} and ${clash} on the same point of the ${m}-step statistics grid`,
+      `Use fewer steps, or statistics on a finer grid (fit with more grid steps, e.g. --steps ${Math.max(2 * m, 250)}).`,
+    );
+  }
   const times = indexes.map((j) => Math.min(last, Math.max(0, indexAtLambda(schedule, grid[j]!))));
   return { className: config.className, steps, timesteps: times.slice(0, steps), sigmas: Float64Array.from(indexes, (j) => Math.exp(-grid[j]!)) };
 }
