@@ -161,7 +161,7 @@ export { sampleWithScheduler } from './editing/scheduler-sampling.js';
 export type { SchedulerSamplingOptions } from './editing/scheduler-sampling.js';
 export { fitV3, v3FitKind, v3FitOptionsSchema, V3_DEFAULT_PROMPTS } from './editing/fit/v3-fit.js';
 export type { V3Fit, V3FitOptions, V3FitProgress } from './editing/fit/v3-fit.js';
-export { loadV3Statistics, saveV3Statistics, v3StatisticsDir, v3StatisticsFile, V3StatisticsMissingError, V3_FIT_COMMAND, V3_STATISTICS_FORMAT } from './editing/fit/v3-store.js';
+export { loadV3Statistics, saveV3Statistics, withSolverStatistics, v3StatisticsDir, v3StatisticsFile, V3StatisticsMissingError, V3_FIT_COMMAND, V3_STATISTICS_FORMAT } from './editing/fit/v3-store.js';
 export type { V3StatisticsKey, V3StatisticsInfo } from './editing/fit/v3-store.js';
 export { computeV3Statistics, smoothedDerivative } from './solvers/v3-ems.js';
 export type { BatchEps, V3EmsOptions } from './solvers/v3-ems.js';

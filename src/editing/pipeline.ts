@@ -22,8 +22,8 @@ import { unetBranchPredictor } from '../inversion/predictor.js';
 import { checkInversion, type Inversion } from '../inversion/record.js';
 import { invert, reconstructLatent, recordPlan } from '../inversion/reconstruct.js';
 import type { BranchConditioning, BranchPredict, SamplingPlan } from '../inversion/types.js';
-import { guidanceScaleEmbedding, specForName, type SchedulerClassName, type SchedulerConfig } from '../solvers/index.js';
-import { loadV3Statistics } from './fit/v3-store.js';
+import { guidanceScaleEmbedding, specForName, type SchedulerClassName } from '../solvers/index.js';
+import { withSolverStatistics } from './fit/v3-store.js';
 import { attentionLayerInfo, buildAttentionPlan, buildLocalBlend, chooseMapSize, storeLayers } from './attention-setup.js';
 import { runEditLoop } from './edit-loop.js';
 import { checkMemory } from './memory-estimate.js';
@@ -144,16 +144,6 @@ export class Pipeline {
       ...(enc.pixels ? { pixels: enc.pixels } : {}),
     });
     return record;
-  }
-
-  /**
-   * A scheduler config with the fitted statistics its solver needs (DPM-Solver-v3: the model's EMS
-   * at this guidance and latent shape, from the cache); other configs unchanged.
-   * @throws V3StatisticsMissingError naming the command that computes them when none are stored
-   */
-  private withStatistics(config: SchedulerConfig, guidance: number, latentShape: readonly [number, number, number]): SchedulerConfig {
-    if (config.className !== 'DPMSolverV3Scheduler' || config.statistics !== null) return config;
-    return { ...config, statistics: loadV3Statistics({ modelId: this.modelId(), guidance, latentShape }).statistics };
   }
 
   /** Identity of the model weights, stored in records and checked when they are used. */
@@ -299,7 +289,7 @@ export class Pipeline {
       seed: o.seed,
       method,
       ...(o.latents ? { start: o.latents } : {}),
-      ...(spec ? { scheduler: this.withStatistics(this.model.scheduler(spec.className as SchedulerClassName, { karras: o.karras === true }), o.guidance, shape), solver: { id: spec.id, ...(o.karras === true ? { karras: true } : {}) }, invertPredict: this.predictor(plan, [conditioning], o.guidance, 'invert', call) } : {}),
+      ...(spec ? { scheduler: withSolverStatistics(this.model.scheduler(spec.className as SchedulerClassName, { karras: o.karras === true }), { modelId: this.modelId(), guidance: o.guidance, latentShape: shape }), solver: { id: spec.id, ...(o.karras === true ? { karras: true } : {}) }, invertPredict: this.predictor(plan, [conditioning], o.guidance, 'invert', call) } : {}),
     });
     return { image: await decodeToImage(this.model, inversion.z0, shape, undefined), inversion, solver: spec?.id ?? method };
   }

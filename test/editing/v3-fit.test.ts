@@ -9,7 +9,8 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Pipeline } from '../../src/editing/pipeline.js';
 import { fitV3 } from '../../src/editing/fit/v3-fit.js';
-import { loadV3Statistics, saveV3Statistics, v3StatisticsFile, V3StatisticsMissingError, type V3StatisticsKey } from '../../src/editing/fit/v3-store.js';
+import { loadV3Statistics, saveV3Statistics, v3StatisticsFile, V3StatisticsMissingError, withSolverStatistics, type V3StatisticsKey } from '../../src/editing/fit/v3-store.js';
+import { resolveSchedulerConfig } from '../../src/solvers/index.js';
 import { writeRandomModel } from '../../src/models/random-model.js';
 import { Random } from '../../src/util/random.js';
 import { expectRepriseError, rejectionOf, tempDir, thrownBy } from '../helpers.js';
@@ -39,6 +40,16 @@ describe('DPM-Solver-v3 statistics store', () => {
     expect(back.info).toEqual({ samples: 8, seed: 3, steps: 10, seconds: 1.5 });
     expect(v3StatisticsFile({ ...key, guidance: 3 }, dir)).not.toBe(file);
     expect(v3StatisticsFile({ ...key, latentShape: [4, 3, 2] }, dir)).not.toBe(file);
+  });
+
+  it('withSolverStatistics attaches the stored statistics to a v3 config only', () => {
+    saveV3Statistics(randomStats(4), key, { samples: 1, seed: 0, steps: 10 }, dir);
+    const other = resolveSchedulerConfig({}, 'UniPCMultistepScheduler');
+    expect(withSolverStatistics(other, key, dir)).toBe(other);
+    const v3 = resolveSchedulerConfig({}, 'DPMSolverV3Scheduler');
+    const withStats = withSolverStatistics(v3, key, dir);
+    expect(withStats.className === 'DPMSolverV3Scheduler' && withStats.statistics?.l[0]).toBe(Math.fround(randomStats(4).l[0]!));
+    expect(() => withSolverStatistics(v3, { ...key, guidance: 1.5 }, dir)).toThrow(V3StatisticsMissingError);
   });
 
   it('refuses statistics whose size or guidance do not match the key', () => {

@@ -12,7 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { RepriseError } from '../../errors.js';
 import { openSafetensors, writeSafetensors } from '../../io/safetensors.js';
-import { isV3Statistics, type V3Statistics } from '../../solvers/index.js';
+import { isV3Statistics, type SchedulerConfig, type V3Statistics } from '../../solvers/index.js';
 import { canonicalJson } from '../../util/canonical-json.js';
 
 /** Version of the file layout. */
@@ -110,4 +110,15 @@ export function loadV3Statistics(key: V3StatisticsKey, dir = v3StatisticsDir()):
   } finally {
     st.close();
   }
+}
+
+/**
+ * A scheduler config with the fitted statistics its solver needs (DPM-Solver-v3: the stored EMS
+ * of `key`); any other config, or one that already holds statistics, unchanged. Evaluations that
+ * build scheduler configs themselves call this for every solver.
+ * @throws V3StatisticsMissingError naming the command that computes them when none are stored
+ */
+export function withSolverStatistics(config: SchedulerConfig, key: V3StatisticsKey, dir = v3StatisticsDir()): SchedulerConfig {
+  if (config.className !== 'DPMSolverV3Scheduler' || config.statistics !== null) return config;
+  return { ...config, statistics: loadV3Statistics(key, dir).statistics };
 }
