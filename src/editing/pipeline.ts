@@ -24,6 +24,7 @@ import { invert, reconstructLatent, recordPlan } from '../inversion/reconstruct.
 import type { BranchConditioning, BranchPredict, SamplingPlan } from '../inversion/types.js';
 import { guidanceScaleEmbedding, specForName, type SchedulerClassName, type SchedulerConfig } from '../solvers/index.js';
 import { dcRatiosFor } from './fit/dc-store.js';
+import { withSolverStatistics } from './fit/v3-store.js';
 import { attentionLayerInfo, buildAttentionPlan, buildLocalBlend, chooseMapSize, storeLayers } from './attention-setup.js';
 import { runEditLoop } from './edit-loop.js';
 import { checkMemory } from './memory-estimate.js';
@@ -291,19 +292,20 @@ export class Pipeline {
       method,
       ...(o.latents ? { start: o.latents } : {}),
       ...(shifted && o.timeShift ? { timeShift: o.timeShift } : {}),
-      ...(spec ? { scheduler: this.solverConfig(spec.className as SchedulerClassName, o.karras === true, steps, o.guidance), solver: { id: spec.id, ...(o.karras === true ? { karras: true } : {}) }, invertPredict: this.predictor(plan, [conditioning], o.guidance, 'invert', call) } : {}),
+      ...(spec ? { scheduler: this.solverConfig(spec.className as SchedulerClassName, o.karras === true, steps, o.guidance, shape), solver: { id: spec.id, ...(o.karras === true ? { karras: true } : {}) }, invertPredict: this.predictor(plan, [conditioning], o.guidance, 'invert', call) } : {}),
     });
     return { image: await decodeToImage(this.model, inversion.z0, shape, undefined), inversion, solver: spec ? `${spec.id}${shifted ? '+ts' : ''}` : method };
   }
 
   /**
    * The folder's scheduler as `className`; DC-Solver with the ratios fitted for this model, steps
-   * and guidance (or the cascade's prediction) from the solver-fit cache (`reprise fit-solver dc`).
+   * and guidance (or the cascade's prediction) from the solver-fit cache (`reprise fit-solver dc`);
+   * DPM-Solver-v3 with the statistics fitted for this model, guidance and latent shape.
    */
-  solverConfig(className: SchedulerClassName, karras: boolean, steps: number, guidance: number): SchedulerConfig {
+  solverConfig(className: SchedulerClassName, karras: boolean, steps: number, guidance: number, latentShape: readonly [number, number, number]): SchedulerConfig {
     const config = this.model.scheduler(className, { karras });
-    if (config.className !== 'DCSolverMultistepScheduler') return config;
-    return { ...config, dcRatios: dcRatiosFor(this.modelId(), steps, guidance).ratios };
+    if (config.className === 'DCSolverMultistepScheduler') return { ...config, dcRatios: dcRatiosFor(this.modelId(), steps, guidance).ratios };
+    return withSolverStatistics(config, { modelId: this.modelId(), guidance, latentShape });
   }
 
   /** Cross-attention maps of the source prompt while regenerating the record, as heatmaps over its image. */

@@ -18,6 +18,8 @@ export interface SchedulerSamplingOptions {
   /** Initial latent (unit-variance noise; scaled by the scheduler's init_noise_sigma here). */
   readonly start: Float32Array;
   readonly branches: number;
+  /** Per-branch initial latents (branch b starts from starts[b]; default: every branch from `start`). */
+  readonly starts?: readonly Float32Array[];
   /** Seed of the per-step noise of stochastic schedulers (DDPM, LCM, SDE-DPM-Solver++, DDIM with η > 0). */
   readonly seed: number;
   /** DDIM η (default 0). */
@@ -48,7 +50,7 @@ export async function sampleWithScheduler(predict: BranchPredict, o: SchedulerSa
   const shifting = shift !== undefined && shift.window > 0;
   if (shifting) requireTimeShift(specOf(config), TIME_SHIFT_SOLVER_IDS);
   const generators = Array.from({ length: o.branches }, () => new Random(o.seed, 0x5eed));
-  let x = Array.from({ length: o.branches }, () => o.start.map((v) => v * first.initNoiseSigma));
+  let x = Array.from({ length: o.branches }, (_, b) => (o.starts?.[b] ?? o.start).map((v) => v * first.initNoiseSigma));
   // From the solver spec: DDPM, LCM, SDE-DPM-Solver++, DDIM with η > 0 draw noise each step.
   const stochastic = first.isStochastic(o.eta === undefined ? {} : { eta: o.eta });
   const nominal = [...first.timesteps];

@@ -30,6 +30,23 @@ export { fitDcCpr, predictDcRatios } from './fitted/dc-cpr.js';
 export type { DcCprModel, DcCprSample } from './fitted/dc-cpr.js';
 export { dynamicCompensation, dcInterpolationPoints, NEUTRAL_DC_RATIO } from './fitted/dc-compensation.js';
 export type { DpmSolverSinglestepConfig, SinglestepState } from './families/dpm-solver-singlestep.js';
+export type { DpmSolverV3Config, DpmSolverV3State, V3SkipType } from './families/dpm-solver-v3.js';
+export { v3LocalUpdate, v3Derivatives, v3ExpCoefficient } from './dpm-solver-v3.js';
+export type { V3Point } from './dpm-solver-v3.js';
+export {
+  alphaSigmaOfLambda,
+  cumsumExpTrapezoid,
+  degenerateStatistics,
+  indexAtLambda,
+  isV3Statistics,
+  lambdaAtIndex,
+  lambdaFromLogAlpha,
+  lambdaGrid,
+  logAlphaAtIndex,
+  roundHalfEven,
+  v3Tables,
+} from './v3-statistics.js';
+export type { V3Statistics, V3Tables } from './v3-statistics.js';
 export { karrasSigmas, sigmaToT } from './karras.js';
 export {
   betasFromConfig,

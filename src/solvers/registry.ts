@@ -12,6 +12,7 @@ import { ddpmSpec } from './families/ddpm.js';
 import { deisSpec } from './families/deis.js';
 import { dpmSolverSinglestepSpec } from './families/dpm-solver-singlestep.js';
 import { dpmSolverMultistepSpec } from './families/dpm-solver-multistep.js';
+import { dpmSolverV3Spec } from './families/dpm-solver-v3.js';
 import { eulerSpec } from './families/euler.js';
 import { heunSpec } from './families/heun.js';
 import { lcmSpec } from './families/lcm.js';
@@ -33,6 +34,7 @@ export const SOLVERS = [
   uniPcSpec,
   dpmSolverSinglestepSpec,
   dcSolverSpec,
+  dpmSolverV3Spec,
 ] as const;
 
 /** The union of every registered spec. */

