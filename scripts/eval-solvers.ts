@@ -6,7 +6,7 @@
  * generates `--judge` scenes at `--judge-nfe` for eval:samples' colour/shape judge.
  *
  *   npm run eval:solvers -- [--model DIR] [--prompts 4] [--seed 7000000] [--guidance 3,7.5]
- *       [--nfe 5,6,8,10,15,20] [--reference 500] [--spacing linspace] [--judge 8] [--judge-nfe 10]
+ *       [--nfe 5,6,8,10,15,20] [--reference 500] [--spacing leading|linspace|trailing] [--judge 8] [--judge-nfe 10]
  *       [--time-shift 30,300|off] [--json] [--docs] [--plot FILE]
  *
  * `--json` prints one JSON object per row (kind "mse" or "judge") and a summary object;
@@ -17,21 +17,23 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { DiffusionModel } from '../src/editing/model.js';
+import { dcRatiosFor } from '../src/editing/fit/dc-store.js';
+import { withSolverStatistics } from '../src/editing/fit/v3-store.js';
+import { Pipeline } from '../src/editing/pipeline.js';
 import { RepriseError } from '../src/errors.js';
 import { samplingPlanFromConfig } from '../src/inversion/plan.js';
 import { unetBranchPredictor } from '../src/inversion/predictor.js';
 import type { BranchConditioning } from '../src/inversion/types.js';
 import { bundledModelDir } from '../src/models/bundled-model.js';
 import { writeFileAtomicSync } from '../src/util/atomic-write.js';
-import { solverCase, solverCases } from '../tools/eval/solvers/cases.js';
+import { solverCase, solverCases, type SolverCase } from '../tools/eval/solvers/cases.js';
 import { judgeSolvers, type JudgeRow } from '../tools/eval/solvers/judge.js';
 import { parseSolverEvalOptions } from '../tools/eval/solvers/options.js';
 import { solverPlotSvg } from '../tools/eval/solvers/plot.js';
 import { timeShiftedSolvers } from '../tools/eval/time-shift.js';
-import type { TimeShiftOptions } from '../src/solvers/index.js';
+import type { SchedulerConfig, TimeShiftOptions } from '../src/solvers/index.js';
 import { bestCells, solverMarkdown } from '../tools/eval/solvers/report.js';
-import { runSolverEval } from '../tools/eval/solvers/run.js';
+import { runSolverEval, type SolverEvalRow } from '../tools/eval/solvers/run.js';
 import { randomScene, sceneCaption } from '../tools/scenes/index.js';
 
 class UsageError extends Error {}
@@ -45,6 +47,13 @@ function judgeMarkdown(rows: readonly JudgeRow[]): string {
   const lines = ['| solver | NFE | scenes | background | colour | shape | all correct |', '| --- | --- | --- | --- | --- | --- | --- |'];
   for (const r of rows) lines.push(`| \`${r.solver}\` | ${r.nfe} | ${r.scenes} | ${pct(r.background)} | ${pct(r.colour)} | ${pct(r.shape)} | ${pct(r.allCorrect)} |`);
   return `${lines.join('\n')}\n`;
+}
+
+/** One line per solver whose cells are empty for want of a fit. */
+function notes(rows: readonly SolverEvalRow[]): string[] {
+  const seen = new Map<string, string>();
+  for (const r of rows) if (r.note && !seen.has(r.solver)) seen.set(r.solver, r.note);
+  return [...seen].map(([s, n]) => `\`${s}\`: ${n}`).concat(seen.size > 0 ? [''] : []);
 }
 
 async function main(): Promise<number> {
@@ -84,8 +93,10 @@ async function main(): Promise<number> {
     if (!o.json) console.error(line);
   };
   const t0 = performance.now();
-  const model = await DiffusionModel.load(dir);
-  const folderConfig = { ...model.schedulerConfig, timestep_spacing: o.spacing };
+  const pipe = await Pipeline.load(dir);
+  const model = pipe.model;
+  const spacing = o.spacing ?? String(model.schedulerConfig['timestep_spacing'] ?? 'leading');
+  const folderConfig = { ...model.schedulerConfig, timestep_spacing: spacing };
   // The time-shift cases: every solver that takes it, except the stochastic ones (not ranked).
   const shifted = o.timeShift === null ? [] : timeShiftedSolvers(o.timeShift).map((c) => ({ id: c.solver, label: `${c.label}(w${o.timeShift?.window},c${o.timeShift?.cutoff})`, timeShift: c.timeShift as TimeShiftOptions }));
   const { cases: all, skipped } = solverCases(folderConfig, shifted);
@@ -96,11 +107,18 @@ async function main(): Promise<number> {
   // The predictor's plan only supplies ᾱ(t) for the prediction-type conversion.
   const plan = samplingPlanFromConfig(folderConfig, o.reference, shape);
   const predictor = (c: BranchConditioning) => unetBranchPredictor(model.unet, plan, [c]);
+  // Fitted solvers sample with the fit saved for this model (reprise fit-solver dc / scripts/fit-solver-v3.ts).
+  const modelId = pipe.modelId();
+  const configFor = (c: SolverCase, steps: number, guidance: number): SchedulerConfig => {
+    if (c.config.className === 'DCSolverMultistepScheduler') return { ...c.config, dcRatios: dcRatiosFor(modelId, steps, guidance).ratios };
+    if (c.config.className === 'DPMSolverV3Scheduler') return withSolverStatistics({ ...c.config, statistics: null }, { modelId, guidance, latentShape: shape });
+    return c.config;
+  };
   const captions = Array.from({ length: o.prompts }, (_, k) => sceneCaption(randomScene(o.seed + k)));
   const hidden = await model.encodePrompts([...captions, '']);
   const uncond = hidden[o.prompts] as Float32Array;
   const prompts = captions.map((_, k) => ({ cond: hidden[k] as Float32Array, uncond }));
-  log(`model ${dir}, latent [${shape.join(', ')}], spacing ${o.spacing}, reference ${o.reference}-step DDIM, ${o.prompts} prompts (seed ${o.seed}), ${cases.length} solvers: ${cases.map((c) => c.label).join(', ')}${skipped.length > 0 ? `; left out: ${skipped.map((x) => `${x.id} (${x.reason.split('\n')[0]})`).join('; ')}` : ''}`);
+  log(`model ${dir}, latent [${shape.join(', ')}], spacing ${spacing}, reference ${o.reference}-step DDIM, ${o.prompts} prompts (seed ${o.seed}), ${cases.length} solvers: ${cases.map((c) => c.label).join(', ')}${skipped.length > 0 ? `; left out: ${skipped.map((x) => `${x.id} (${x.reason.split('\n')[0]})`).join('; ')}` : ''}`);
   const rows = await runSolverEval({
     cases,
     reference: { config: reference.config, steps: o.reference },
@@ -110,6 +128,7 @@ async function main(): Promise<number> {
     latentSize: shape[0] * shape[1] * shape[2],
     seed: o.seed,
     predictor,
+    configFor,
     onRow: (r) => (o.json ? console.log(JSON.stringify({ kind: 'mse', ...r })) : log(`guidance ${r.guidance} NFE ${r.nfe} ${r.solver}: ${r.mse === null ? '—' : r.mse.toExponential(3)}`)),
   });
   const judged: JudgeRow[] = [];
@@ -130,10 +149,11 @@ async function main(): Promise<number> {
     `Model \`${path.basename(dir)}\`, latent ${shape.join('×')}, \`timestep_spacing: ${o.spacing}\` for every solver, guidance ${guidances}, ${o.prompts} scene captions and z_T (seeds ${o.seed}…${o.seed + o.prompts - 1}); reference: ${o.reference}-step DDIM from the same z_T. ${seconds.toFixed(0)} s on this machine (\`npm run eval:solvers -- --docs\`).`,
     '',
     solverMarkdown(rows),
+    ...notes(rows),
     ...(skipped.length > 0 ? [`Left out: ${skipped.map((x) => `\`${x.id}\` (${x.reason.split('\n')[0]})`).join('; ')}.`, ''] : []),
     judgeText,
   ].join('\n');
-  if (o.json) console.log(JSON.stringify({ kind: 'summary', model: dir, seconds, best, skipped, prompts: o.prompts, seed: o.seed, reference: o.reference, spacing: o.spacing }));
+  if (o.json) console.log(JSON.stringify({ kind: 'summary', model: dir, seconds, best, skipped, prompts: o.prompts, seed: o.seed, reference: o.reference, spacing }));
   else console.log(markdown);
   const svg = solverPlotSvg(rows, `MSE vs a ${o.reference}-step DDIM reference (${path.basename(dir)}, ${o.prompts} prompts)`);
   if (o.plot !== undefined) writeFileAtomicSync(o.plot, svg);

@@ -7,7 +7,9 @@
 import { describe, expect, it } from 'vitest';
 import { samplingPlanFromConfig } from '../../src/inversion/plan.js';
 import { SOLVERS, specOf } from '../../src/solvers/index.js';
-import { solverCase, solverCases, stepsForNfe } from '../../tools/eval/solvers/cases.js';
+import { RepriseError } from '../../src/errors.js';
+import type { SchedulerConfig } from '../../src/solvers/index.js';
+import { solverCase, solverCases, stepsForNfe, type SolverCase } from '../../tools/eval/solvers/cases.js';
 import { parseSolverEvalOptions } from '../../tools/eval/solvers/options.js';
 import { linesOf, logRange, solverPlotSvg } from '../../tools/eval/solvers/plot.js';
 import { bestCells, solverMarkdown } from '../../tools/eval/solvers/report.js';
@@ -70,6 +72,27 @@ describe('eval:solvers run', () => {
       for (const s of ['ddim', 'dpm-solver++', 'unipc']) expect(at(g, 10, s)).toBeLessThan(at(g, 5, s));
       for (const s of ['dpm-solver++', 'unipc']) expect(at(g, 10, s)).toBeLessThan(at(g, 10, 'ddim'));
     }
+  });
+
+  it('samples fitted solvers with their fit, and leaves a cell without one empty with the command that makes it', async () => {
+    const ddim = solverCase(folder, { id: 'ddim' });
+    const dc = solverCases(folder).cases.find((c) => c.id === 'dc-unipc');
+    expect(dc?.config.className).toBe('DCSolverMultistepScheduler');
+    const asked: [number, number][] = [];
+    const configFor = (c: SolverCase, steps: number, guidance: number): SchedulerConfig => {
+      if (c.id !== 'dc-unipc') return c.config;
+      asked.push([steps, guidance]);
+      if (guidance === 3) throw new RepriseError('CONFIG_INVALID', 'no ratios', { hint: 'run reprise fit-solver dc' });
+      return { ...c.config, dcRatios: new Array<number>(steps).fill(1) } as SchedulerConfig;
+    };
+    const unipc = solverCase(folder, { id: 'unipc' });
+    const rows = await runSolverEval({ cases: [unipc, dc as SolverCase], reference: { config: ddim.config, steps: 20 }, nfes: [5], guidances: [1, 3], prompts, latentSize: 64, seed: 3, predictor, configFor });
+    expect(asked).toEqual([[5, 1], [5, 3]]);
+    const cell = (g: number, s: string) => rows.find((r) => r.guidance === g && r.solver === s);
+    // Neutral ratios are UniPC bit for bit, so the MSE is UniPC's.
+    expect(cell(1, 'dc-unipc')?.mse).toBe(cell(1, 'unipc')?.mse);
+    expect(cell(3, 'dc-unipc')?.mse).toBeNull();
+    expect(cell(3, 'dc-unipc')?.note).toBe('no ratios (run reprise fit-solver dc)');
   });
 });
 

@@ -19,8 +19,8 @@ export const solverEvalOptionsSchema = z.strictObject({
   nfe: list(true).default([5, 6, 8, 10, 15, 20]),
   /** Steps of the DDIM reference. */
   reference: count(2, 1000).default(500),
-  /** timestep_spacing for every solver (linspace and trailing start at t = T − 1, like the reference). */
-  spacing: z.enum(['leading', 'linspace', 'trailing']).default('linspace'),
+  /** timestep_spacing for every solver (default the folder's own, which fitted solvers were fitted with; linspace and trailing start at t = T − 1 like the reference). */
+  spacing: z.enum(['leading', 'linspace', 'trailing']).optional(),
   /** Scenes judged per solver at NFE `judgeNfe` (eval:samples' colour/shape judge); 0: none. */
   judge: count(0, 1000).default(8),
   judgeNfe: count(1, 1000).default(10),

@@ -7,6 +7,7 @@
 import type { BranchConditioning, BranchPredict } from '../../../src/inversion/types.js';
 import { sampleWithScheduler } from '../../../src/editing/scheduler-sampling.js';
 import type { SchedulerConfig } from '../../../src/solvers/index.js';
+import { RepriseError } from '../../../src/errors.js';
 import { Random } from '../../../src/util/random.js';
 import { stepsForNfe, type SolverCase } from './cases.js';
 
@@ -24,6 +25,12 @@ export interface SolverEvalInput {
   readonly latentSize: number;
   readonly seed: number;
   readonly predictor: PredictorFactory;
+  /**
+   * The config a case samples with at (steps, guidance): fitted solvers get their fit here
+   * (DC-Solver's ratios, DPM-Solver-v3's statistics); a RepriseError (no fit saved) leaves the
+   * cell empty with the error's message as its note. Default: the case's config.
+   */
+  readonly configFor?: (c: SolverCase, steps: number, guidance: number) => SchedulerConfig;
   readonly onRow?: (row: SolverEvalRow) => void;
 }
 
@@ -39,6 +46,8 @@ export interface SolverEvalRow {
   /** Mean over the prompts of the final latent's MSE against the reference; null when not run. */
   readonly mse: number | null;
   readonly stochastic: boolean;
+  /** Why the cell is empty when the solver needed a fit that is not saved. */
+  readonly note?: string;
 }
 
 /** Mean squared difference. */
@@ -70,11 +79,22 @@ export async function runSolverEval(input: SolverEvalInput): Promise<SolverEvalR
       for (const c of input.cases) {
         const fit = stepsForNfe(c.config, nfe);
         let sum: number | null = null;
+        let note: string | undefined;
         if (fit) {
-          sum = 0;
-          for (const [k, predict] of predicts.entries()) sum += mse(await finalLatent(predict, c, fit.steps, starts[k] as Float32Array, input.seed + k), references[k] as Float32Array);
+          let config: SchedulerConfig | undefined;
+          try {
+            config = input.configFor ? input.configFor(c, fit.steps, guidance) : c.config;
+          } catch (e) {
+            if (!(e instanceof RepriseError)) throw e;
+            const first = e.message.split('\n')[0] ?? e.message;
+            note = e.hint ? `${first} (${e.hint})` : first;
+          }
+          if (config) {
+            sum = 0;
+            for (const [k, predict] of predicts.entries()) sum += mse(await finalLatent(predict, { config, ...(c.timeShift ? { timeShift: c.timeShift } : {}) }, fit.steps, starts[k] as Float32Array, input.seed + k), references[k] as Float32Array);
+          }
         }
-        const row: SolverEvalRow = { guidance, nfe, solver: c.label, steps: fit?.steps ?? null, calls: fit?.calls ?? null, mse: sum === null ? null : sum / input.prompts.length, stochastic: c.stochastic };
+        const row: SolverEvalRow = { guidance, nfe, solver: c.label, steps: fit?.steps ?? null, calls: fit?.calls ?? null, mse: sum === null ? null : sum / input.prompts.length, stochastic: c.stochastic, ...(note ? { note } : {}) };
         rows.push(row);
         input.onRow?.(row);
       }
