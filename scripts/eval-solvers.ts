@@ -131,20 +131,20 @@ async function main(): Promise<number> {
     configFor,
     onRow: (r) => (o.json ? console.log(JSON.stringify({ kind: 'mse', ...r })) : log(`guidance ${r.guidance} NFE ${r.nfe} ${r.solver}: ${r.mse === null ? '—' : r.mse.toExponential(3)}`)),
   });
-  const judged: JudgeRow[] = [];
+  const judged: (JudgeRow & { readonly guidance: number })[] = [];
   if (o.judge > 0) {
     for (const guidance of o.guidance) {
       const r = await judgeSolvers(model, cases, { nfe: o.judgeNfe, scenes: o.judge, seed: o.seed + 500_000, guidance }, predictor, (row) => {
         if (o.json) console.log(JSON.stringify({ kind: 'judge', guidance, ...row }));
         else log(`judge guidance ${guidance} ${row.solver}: all correct ${(row.allCorrect * 100).toFixed(0)} %`);
-      });
-      judged.push(...r);
+      }, configFor);
+      judged.push(...r.map((row) => ({ ...row, guidance })));
     }
   }
   const seconds = (performance.now() - t0) / 1000;
   const best = bestCells(rows);
   const guidances = o.guidance.join(' and ');
-  const judgeText = o.judge > 0 ? o.guidance.map((g, i) => `Guidance ${g}, ${o.judge} scenes per solver at NFE ${o.judgeNfe} (eval:samples' judge, plain captions):\n\n${judgeMarkdown(judged.slice(i * (judged.length / o.guidance.length), (i + 1) * (judged.length / o.guidance.length)))}`).join('\n') : '';
+  const judgeText = o.judge > 0 ? o.guidance.map((g, i) => `Guidance ${g}, ${o.judge} scenes per solver at NFE ${o.judgeNfe} (eval:samples' judge, plain captions):\n\n${judgeMarkdown(judged.filter((r) => r.guidance === o.guidance[i]))}`).join('\n') : '';
   const markdown = [
     `Model \`${path.basename(dir)}\`, latent ${shape.join('×')}, \`timestep_spacing: ${o.spacing}\` for every solver, guidance ${guidances}, ${o.prompts} scene captions and z_T (seeds ${o.seed}…${o.seed + o.prompts - 1}); reference: ${o.reference}-step DDIM from the same z_T. ${seconds.toFixed(0)} s on this machine (\`npm run eval:solvers -- --docs\`).`,
     '',
