@@ -146,7 +146,7 @@ async function main(): Promise<number> {
   const guidances = o.guidance.join(' and ');
   const judgeText = o.judge > 0 ? o.guidance.map((g, i) => `Guidance ${g}, ${o.judge} scenes per solver at NFE ${o.judgeNfe} (eval:samples' judge, plain captions):\n\n${judgeMarkdown(judged.filter((r) => r.guidance === o.guidance[i]))}`).join('\n') : '';
   const markdown = [
-    `Model \`${path.basename(dir)}\`, latent ${shape.join('×')}, \`timestep_spacing: ${o.spacing}\` for every solver, guidance ${guidances}, ${o.prompts} scene captions and z_T (seeds ${o.seed}…${o.seed + o.prompts - 1}); reference: ${o.reference}-step DDIM from the same z_T. ${seconds.toFixed(0)} s on this machine (\`npm run eval:solvers -- --docs\`).`,
+    `Model \`${path.basename(dir)}\`, latent ${shape.join('×')}, \`timestep_spacing: ${spacing}\` for every solver, guidance ${guidances}, ${o.prompts} scene captions and z_T (seeds ${o.seed}…${o.seed + o.prompts - 1}); reference: ${o.reference}-step DDIM from the same z_T. ${seconds.toFixed(0)} s on this machine (\`npm run eval:solvers -- --prompts ${o.prompts} --nfe ${o.nfe.join(',')} --judge ${o.judge} --docs\`).`,
     '',
     solverMarkdown(rows),
     ...notes(rows),
