@@ -9,7 +9,10 @@ import type { SolverEvalRow } from './run.js';
 const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf', '#000000', '#aec7e8', '#ffbb78', '#98df8a'];
 
 const PANEL = { width: 420, height: 300, left: 56, right: 12, top: 28, bottom: 40 } as const;
-const LEGEND_WIDTH = 190;
+const LEGEND_WIDTH = 250;
+
+/** Variants (`<id>+…`) are dashed in their base solver's family of colours. */
+const dash = (label: string): string => (label.includes('+') ? ' stroke-dasharray="5,3"' : '');
 
 function escapeXml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -71,7 +74,7 @@ export function solverPlotSvg(rows: readonly SolverEvalRow[], title = 'MSE of th
     out.push(`<text x="${x0 + w / 2}" y="${y0 + h + 30}" text-anchor="middle">NFE (model calls)</text>`);
     for (const [label, points] of linesOf(rows, guidance)) {
       const colour = PALETTE[solvers.indexOf(label) % PALETTE.length] as string;
-      if (points.length > 1) out.push(`<polyline fill="none" stroke="${colour}" stroke-width="1.5" points="${points.map(([n, v]) => `${sx(n).toFixed(1)},${sy(v).toFixed(1)}`).join(' ')}"/>`);
+      if (points.length > 1) out.push(`<polyline fill="none" stroke="${colour}"${dash(label)} stroke-width="1.5" points="${points.map(([n, v]) => `${sx(n).toFixed(1)},${sy(v).toFixed(1)}`).join(' ')}"/>`);
       for (const [n, v] of points) out.push(`<circle cx="${sx(n).toFixed(1)}" cy="${sy(v).toFixed(1)}" r="2.5" fill="${colour}"/>`);
     }
   }
@@ -79,7 +82,7 @@ export function solverPlotSvg(rows: readonly SolverEvalRow[], title = 'MSE of th
   for (const [i, label] of solvers.entries()) {
     const y = 24 + PANEL.top + i * 16;
     const colour = PALETTE[i % PALETTE.length] as string;
-    out.push(`<line x1="${lx}" y1="${y}" x2="${lx + 18}" y2="${y}" stroke="${colour}" stroke-width="2"/><text x="${lx + 24}" y="${y}" dominant-baseline="middle">${escapeXml(label)}</text>`);
+    out.push(`<line x1="${lx}" y1="${y}" x2="${lx + 18}" y2="${y}" stroke="${colour}"${dash(label)} stroke-width="2"/><text x="${lx + 24}" y="${y}" dominant-baseline="middle">${escapeXml(label)}</text>`);
   }
   out.push('</svg>');
   return `${out.join('\n')}\n`;
