@@ -16,6 +16,7 @@
  * With l = 1, s = 0, b = 0: f = −x̂0, g = f, and the update is DPM-Solver++ (data prediction)
  * in its Taylor ("heun") form (§3.1: DPM-Solver++ is the special case l = 1, s = b = 0).
  */
+import { solveSmall } from './linear-solve.js';
 import { RepriseError } from '../errors.js';
 import { allocLike, type FloatArray } from './arrays.js';
 import { alphaSigmaOfLambda, type V3Tables } from './v3-statistics.js';
@@ -61,28 +62,6 @@ export function v3ExpCoefficient(tables: V3Tables, iS: number, iT: number, k: nu
   }
   tables.expCoeffs.set(key, out);
   return out;
-}
-
-/** Solves the small dense system A y = b (Gaussian elimination with partial pivoting). */
-function solveSmall(a: number[][], b: number[]): number[] {
-  const n = b.length;
-  const m = a.map((row, i) => [...row.slice(0, n), b[i]!]);
-  for (let c = 0; c < n; c++) {
-    let p = c;
-    for (let r = c + 1; r < n; r++) if (Math.abs(m[r]![c]!) > Math.abs(m[p]![c]!)) p = r;
-    [m[c], m[p]] = [m[p]!, m[c]!];
-    for (let r = c + 1; r < n; r++) {
-      const f = m[r]![c]! / m[c]![c]!;
-      for (let k = c; k <= n; k++) m[r]![k]! -= f * m[c]![k]!;
-    }
-  }
-  const y = new Array<number>(n).fill(0);
-  for (let r = n - 1; r >= 0; r--) {
-    let v = m[r]![n]!;
-    for (let k = r + 1; k < n; k++) v -= m[r]![k]! * y[k]!;
-    y[r] = v / m[r]![r]!;
-  }
-  return y;
 }
 
 /**

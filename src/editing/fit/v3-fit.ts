@@ -17,19 +17,11 @@ import { createNoiseSchedule } from '../../solvers/resolve.js';
 import { Random } from '../../util/random.js';
 import type { Pipeline } from '../pipeline.js';
 import { sampleWithScheduler } from '../scheduler-sampling.js';
+import { DEFAULT_FIT_PROMPTS } from './trajectories.js';
 import { saveV3Statistics } from './v3-store.js';
 
-/** Scene captions of the bundled model's vocabulary (any SD model reads them): the default prompts of the generated data. */
-export const V3_DEFAULT_PROMPTS: readonly string[] = [
-  'a red circle on a blue background',
-  'a large yellow star on a green background',
-  'a small blue square and a red triangle on a white background',
-  'a purple heart on a yellow background',
-  'an orange hexagon on a gray background',
-  'a green diamond and a pink circle on a black background',
-  'a white square on a red background',
-  'a cyan triangle on a brown background',
-];
+/** The default prompts of the generated data: the first 8 of the solver fits' scene captions. */
+export const V3_DEFAULT_PROMPTS: readonly string[] = DEFAULT_FIT_PROMPTS.slice(0, 8);
 
 /** Options of a v3 fit. */
 export const v3FitOptionsSchema = z.strictObject({

@@ -10,6 +10,7 @@
  * h = λ_t − λ_s0; r_k = (λ_{s_k} − λ_s0)/h; D_k = (m_k − m0)/r_k; hh = −h (x̂0) or h (ε̂);
  * φ-terms h_phi_k and the coefficients ρ solve R ρ = b with R_{ij} = r_j^{i} (diffusers).
  */
+import { solveSmall } from '../linear-solve.js';
 import { z } from 'zod';
 import { allocLike, type FloatArray } from '../arrays.js';
 import { invalid, opt, pick, unsupportedValue, type CommonConfig, type FinalSigmasType } from '../config.js';
@@ -59,28 +60,6 @@ export const uniPcKeys = z.looseObject({
   sigma_min: opt(z.number().nullable(), null),
   sigma_max: opt(z.number().nullable(), null),
 });
-
-/** Solves the small dense system A y = b (Gaussian elimination with partial pivoting). */
-function solve(a: number[][], b: number[]): number[] {
-  const n = b.length;
-  const m = a.map((row, i) => [...row.slice(0, n), b[i]!]);
-  for (let c = 0; c < n; c++) {
-    let p = c;
-    for (let r = c + 1; r < n; r++) if (Math.abs(m[r]![c]!) > Math.abs(m[p]![c]!)) p = r;
-    [m[c], m[p]] = [m[p]!, m[c]!];
-    for (let r = c + 1; r < n; r++) {
-      const f = m[r]![c]! / m[c]![c]!;
-      for (let k = c; k <= n; k++) m[r]![k]! -= f * m[c]![k]!;
-    }
-  }
-  const y = new Array<number>(n).fill(0);
-  for (let r = n - 1; r >= 0; r--) {
-    let v = m[r]![n]!;
-    for (let k = r + 1; k < n; k++) v -= m[r]![k]! * y[k]!;
-    y[r] = v / m[r]![r]!;
-  }
-  return y;
-}
 
 const lambdaOf = (l: NoiseLevel): number => Math.log(l.alpha) - Math.log(l.sigma);
 
@@ -207,7 +186,7 @@ export function uniPcStep<T extends FloatArray>(s: StepInput<UniPcSettings, T>, 
     }
     rks.push(1);
     const t = bhTerms(rks, h, c.predictX0, c.solverType, order);
-    const rhos = order === 1 ? [0.5] : solve(t.R, t.b);
+    const rhos = order === 1 ? [0.5] : solveSmall(t.R, t.b);
     const { cx, c0, cb } = base(c.predictX0, lt, l0, t.hPhi1);
     const last = state.lastSample;
     const out = allocLike(s.sample);
@@ -245,7 +224,7 @@ export function uniPcStep<T extends FloatArray>(s: StepInput<UniPcSettings, T>, 
   }
   rks.push(1);
   const t = bhTerms(rks, h, c.predictX0, c.solverType, order);
-  const rhos = ds.length === 0 ? [] : order === 2 ? [0.5] : solve(t.R.slice(0, -1).map((r) => r.slice(0, -1)), t.b.slice(0, -1));
+  const rhos = ds.length === 0 ? [] : order === 2 ? [0.5] : solveSmall(t.R.slice(0, -1).map((r) => r.slice(0, -1)), t.b.slice(0, -1));
   const { cx, c0, cb } = base(c.predictX0, lt, l0, t.hPhi1);
   const out = allocLike(s.sample);
   for (let j = 0; j < out.length; j++) {
