@@ -13,7 +13,7 @@ import { loadModelUnets, type ModelUnets } from '../attention/unified-unet.js';
 import { TextEncoderModel, VaeModel, type LoadOptions, type UnetModel } from '../runtime/load.js';
 import type { HostTensor } from '../runtime/session.js';
 import { ClipTokenizer } from '../tokenizer/index.js';
-import { resolveSchedulerConfig, type SchedulerClassName, type SchedulerConfig } from '../solvers/index.js';
+import { resolveSchedulerConfig, type SchedulerClassName, type SchedulerConfig, type TimestepSpacing } from '../solvers/index.js';
 
 const modelIndexSchema = z.looseObject({
   _class_name: z.string().optional(),
@@ -80,9 +80,10 @@ export class DiffusionModel {
   }
 
   /** The scheduler config resolved for a sampler class (e.g. DDIM for inversion, LCM for LCM models). */
-  scheduler(className: SchedulerClassName, options: { readonly karras?: boolean } = {}): SchedulerConfig {
+  scheduler(className: SchedulerClassName, options: { readonly karras?: boolean; readonly spacing?: TimestepSpacing } = {}): SchedulerConfig {
     const karras = options.karras === true ? { use_karras_sigmas: true } : {};
-    return resolveSchedulerConfig({ ...this.schedulerConfig, _class_name: className, ...karras }, className);
+    const spacing = options.spacing !== undefined ? { timestep_spacing: options.spacing } : {};
+    return resolveSchedulerConfig({ ...this.schedulerConfig, _class_name: className, ...karras, ...spacing }, className);
   }
 
   /** The diffusers class scheduler/scheduler_config.json names (undefined when it names none). */

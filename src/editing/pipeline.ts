@@ -304,7 +304,7 @@ export class Pipeline {
    */
   solverConfig(className: SchedulerClassName, karras: boolean, steps: number, guidance: number, latentShape: readonly [number, number, number]): SchedulerConfig {
     const config = this.model.scheduler(className, { karras });
-    if (config.className === 'DCSolverMultistepScheduler') return { ...config, dcRatios: dcRatiosFor(this.modelId(), steps, guidance).ratios };
+    if (config.className === 'DCSolverMultistepScheduler') return { ...config, dcRatios: dcRatiosFor(this.modelId(), config.timestepSpacing, steps, guidance).ratios };
     return withSolverStatistics(config, { modelId: this.modelId(), guidance, latentShape });
   }
 

@@ -28,7 +28,7 @@ export type { DcSolverConfig } from './families/dc-unipc.js';
 export { DC_FIT_COMMAND } from './families/dc-unipc.js';
 export { fitDcCpr, predictDcRatios } from './fitted/dc-cpr.js';
 export type { DcCprModel, DcCprSample } from './fitted/dc-cpr.js';
-export { dynamicCompensation, dcInterpolationPoints, NEUTRAL_DC_RATIO } from './fitted/dc-compensation.js';
+export { dynamicCompensation, dcInterpolationPoints, DC_RATIO_RANGE, NEUTRAL_DC_RATIO } from './fitted/dc-compensation.js';
 export type { DpmSolverSinglestepConfig, SinglestepState } from './families/dpm-solver-singlestep.js';
 export type { DpmSolverV3Config, DpmSolverV3State, V3SkipType } from './families/dpm-solver-v3.js';
 export { v3LocalUpdate, v3Derivatives, v3ExpCoefficient } from './dpm-solver-v3.js';

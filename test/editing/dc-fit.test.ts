@@ -14,6 +14,7 @@ import { ddimReference, fitPrompts, meanMse, prepareTrajectories, runSolver } fr
 import { loadSolverFit } from '../../src/runtime/solver-fit-cache.js';
 import { writeRandomModel } from '../../src/models/random-model.js';
 import { RepriseError } from '../../src/errors.js';
+import { DC_RATIO_RANGE } from '../../src/solvers/index.js';
 import { tempDir } from '../helpers.js';
 
 describe('DC-Solver fit on a tiny model', async () => {
@@ -43,10 +44,14 @@ describe('DC-Solver fit on a tiny model', async () => {
   it('saves the fit, loads it back for the same model, steps and guidance, and generate samples with it', async () => {
     const saved = saveDcFit(pipe.modelId(), fit, dir);
     expect(fs.existsSync(saved.file)).toBe(true);
-    expect(loadSolverFit('dc', { modelId: pipe.modelId(), steps: 6, guidance: 5 }, dir)?.data).toEqual(fit);
-    const loaded = dcRatiosFor(pipe.modelId(), 6, 5, dir);
+    expect(fit.spacing).toBe(pipe.model.scheduler('DDIMScheduler').timestepSpacing);
+    expect(loadSolverFit('dc', { modelId: pipe.modelId(), spacing: fit.spacing, steps: 6, guidance: 5 }, dir)?.data).toEqual(fit);
+    const loaded = dcRatiosFor(pipe.modelId(), fit.spacing, 6, 5, dir);
     expect(loaded.source).toBe('fit');
     expect(loaded.ratios).toEqual(fit.ratios);
+    // Ratios compensate one plan's timesteps: another spacing has no fit, and the error says how to make one.
+    const other = fit.spacing === 'trailing' ? 'leading' : 'trailing';
+    expect(() => dcRatiosFor(pipe.modelId(), other, 6, 5, dir)).toThrow(`--spacing ${other}`);
     const prev = process.env.REPRISE_CACHE_DIR;
     process.env.REPRISE_CACHE_DIR = path.dirname(dir);
     fs.renameSync(dir, path.join(path.dirname(dir), 'solver-fits'));
@@ -71,10 +76,12 @@ describe('DC-Solver fit on a tiny model', async () => {
     const other = await fitDcRatios(pipe, { ...o, steps: 8, guidance: 7 });
     const saved = saveDcFit(pipe.modelId(), other, dir);
     expect(saved.cprFile).toBeDefined();
-    const predicted = dcRatiosFor(pipe.modelId(), 7, 6, dir);
+    const predicted = dcRatiosFor(pipe.modelId(), fit.spacing, 7, 6, dir);
     expect(predicted.source).toBe('cpr');
     expect(predicted.ratios).toHaveLength(7);
     expect(predicted.ratios.slice(0, 2)).toEqual([1, 1]);
-    expect(predicted.ratios.every(Number.isFinite)).toBe(true);
+    // Far from the fitted points too, the prediction stays in the searched range.
+    const [lo, hi] = DC_RATIO_RANGE;
+    for (const r of [...predicted.ratios, ...dcRatiosFor(pipe.modelId(), fit.spacing, 40, 12, dir).ratios]) expect(r >= lo && r <= hi, `ρ ${r}`).toBe(true);
   });
 });

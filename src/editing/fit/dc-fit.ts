@@ -15,7 +15,7 @@
  * batched model call, like one of their iterations, without a backward pass.
  */
 import { z } from 'zod';
-import type { SchedulerConfig } from '../../solvers/index.js';
+import { DC_RATIO_RANGE, type SchedulerConfig, type TimestepSpacing } from '../../solvers/index.js';
 import type { UniPcState } from '../../solvers/index.js';
 import type { Pipeline } from '../pipeline.js';
 import { ddimReference, epsAt, epsScheduler, meanMse, prepareTrajectories, referenceAt, runSolver, fitPrompts, type Reference, type Trajectories } from './trajectories.js';
@@ -34,6 +34,11 @@ export const dcFitOptionsSchema = z.strictObject({
   referenceSteps: z.number().int().min(10).max(1000).default(500),
   /** Golden-section refinements after the grid (each one model call). */
   refinements: z.number().int().min(0).max(40).default(8),
+  /**
+   * timestep_spacing of the sampling the ratios are for (and of the reference); default the
+   * folder's. Ratios compensate one plan's timesteps, so fits are keyed by it.
+   */
+  spacing: z.enum(['leading', 'linspace', 'trailing']).optional(),
 });
 export type DcFitOptions = z.input<typeof dcFitOptionsSchema>;
 
@@ -48,6 +53,8 @@ export interface FitProgress {
 export interface DcFit {
   readonly steps: number;
   readonly guidance: number;
+  /** The timestep_spacing the ratios were searched with. */
+  readonly spacing: TimestepSpacing;
   readonly ratios: readonly number[];
   /** Final-latent MSE vs the reference on the fitting trajectories: UniPC (unfitted) and DC (fitted). */
   readonly mse: { readonly unfitted: number; readonly fitted: number };
@@ -58,12 +65,13 @@ export interface DcFit {
   readonly searchCalls: number;
 }
 
-const GRID = [0.5, 0.75, 1, 1.25, 1.5];
+/** The search grid: DC_RATIO_RANGE in quarters. */
+const GRID = Array.from({ length: 5 }, (_, k) => DC_RATIO_RANGE[0] + (k * (DC_RATIO_RANGE[1] - DC_RATIO_RANGE[0])) / 4);
 const GOLDEN = (Math.sqrt(5) - 1) / 2;
 
-/** The folder's scheduler as DC-Solver with `ratios`. */
-export function dcConfig(pipe: Pipeline, ratios: readonly number[]): SchedulerConfig {
-  return { ...pipe.model.scheduler('DCSolverMultistepScheduler'), dcRatios: [...ratios] } as SchedulerConfig;
+/** The folder's scheduler as DC-Solver with `ratios` (at `spacing`, default the folder's). */
+export function dcConfig(pipe: Pipeline, ratios: readonly number[], spacing?: TimestepSpacing): SchedulerConfig {
+  return { ...pipe.model.scheduler('DCSolverMultistepScheduler', spacing ? { spacing } : {}), dcRatios: [...ratios] } as SchedulerConfig;
 }
 
 /**
@@ -141,14 +149,16 @@ export async function fitDcRatios(pipe: Pipeline, options: DcFitOptions, progres
   const o = dcFitOptionsSchema.parse(options);
   const prompts = typeof o.prompts === 'number' ? fitPrompts(o.prompts) : o.prompts;
   const t = await prepareTrajectories(pipe, { prompts, seed: o.seed, guidance: o.guidance });
-  const ref = await ddimReference(t, pipe.model.scheduler('DDIMScheduler'), o.referenceSteps, (step, total) => progress?.({ phase: 'reference', step, total }));
+  const at = o.spacing ? { spacing: o.spacing } : {};
+  const spacing = pipe.model.scheduler('DDIMScheduler', at).timestepSpacing;
+  const ref = await ddimReference(t, pipe.model.scheduler('DDIMScheduler', at), o.referenceSteps, (step, total) => progress?.({ phase: 'reference', step, total }));
   const before = t.calls;
-  const ratios = await searchDcRatios(t, dcConfig(pipe, []), o.steps, ref, { refinements: o.refinements, ...(progress ? { progress } : {}) });
+  const ratios = await searchDcRatios(t, dcConfig(pipe, [], spacing), o.steps, ref, { refinements: o.refinements, ...(progress ? { progress } : {}) });
   const searchCalls = t.calls - before;
   progress?.({ phase: 'evaluate', step: 0, total: 2 });
   const final = ref.latents[ref.latents.length - 1]!;
-  const unfitted = meanMse(await runSolver(t, pipe.model.scheduler('UniPCMultistepScheduler'), o.steps), final);
-  const fitted = meanMse(await runSolver(t, dcConfig(pipe, ratios), o.steps), final);
+  const unfitted = meanMse(await runSolver(t, pipe.model.scheduler('UniPCMultistepScheduler', at), o.steps), final);
+  const fitted = meanMse(await runSolver(t, dcConfig(pipe, ratios, spacing), o.steps), final);
   progress?.({ phase: 'evaluate', step: 2, total: 2 });
-  return { steps: o.steps, guidance: o.guidance, ratios, mse: { unfitted, fitted }, trajectories: prompts.length, referenceSteps: o.referenceSteps, seed: o.seed, searchCalls };
+  return { steps: o.steps, guidance: o.guidance, spacing, ratios, mse: { unfitted, fitted }, trajectories: prompts.length, referenceSteps: o.referenceSteps, seed: o.seed, searchCalls };
 }

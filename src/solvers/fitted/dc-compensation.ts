@@ -16,6 +16,12 @@ import { allocLike, type FloatArray } from '../arrays.js';
 /** The neutral ratio: t̃_i = t_i, the output is kept as is (their code then skips the interpolation). */
 export const NEUTRAL_DC_RATIO = 1;
 
+/**
+ * The range a ratio is searched in and predicted within: their fit bounds ρ through
+ * 1 + 0.5·tanh(·) (wl-zhao/DC-Solver, `find_optim_ratio`), so ρ ∈ [0.5, 1.5].
+ */
+export const DC_RATIO_RANGE: readonly [number, number] = [0.5, 1.5];
+
 /** How many outputs the interpolation uses: min(dc_order + 1, 4) (their `inter_order`). */
 export function dcInterpolationPoints(dcOrder: number): number {
   return Math.min(dcOrder + 1, 4);

@@ -10,7 +10,7 @@
  * held at 0 (an honest lower-degree cascade instead of an underdetermined one).
  */
 import { RepriseError } from '../../errors.js';
-import { NEUTRAL_DC_RATIO } from './dc-compensation.js';
+import { DC_RATIO_RANGE, NEUTRAL_DC_RATIO } from './dc-compensation.js';
 
 /** A fitted cascade. */
 export interface DcCprModel {
@@ -41,13 +41,20 @@ function features(terms: number, guidance: number, steps: number, step: number):
   return out;
 }
 
-/** The ratios the cascade predicts for an NFE-step run at guidance w (one per step). */
+/**
+ * The ratios the cascade predicts for an NFE-step run at guidance w (one per step), clamped to
+ * DC_RATIO_RANGE: the polynomial is fitted on ratios inside that range, and far from the fitted
+ * (w, NFE) points it grows without bound (fits at NFE 5 and 10 predicted ρ ≫ 1.5 at NFE 20,
+ * and sampling with them diverged); their fit bounds ρ the same way.
+ */
 export function predictDcRatios(model: DcCprModel, guidance: number, steps: number): number[] {
+  const [lo, hi] = DC_RATIO_RANGE;
   return Array.from({ length: steps }, (_, i) => {
     const step = i + 1;
     if (step < FIRST_PREDICTED_STEP) return NEUTRAL_DC_RATIO;
     const f = features(model.terms, guidance, steps, step);
-    return f.reduce((a, v, q) => a + v * (model.coefficients[q] ?? 0), 0);
+    const r = f.reduce((a, v, q) => a + v * (model.coefficients[q] ?? 0), 0);
+    return Math.min(hi, Math.max(lo, r));
   });
 }
 
