@@ -6,7 +6,7 @@
  *   npx tsx scripts/measure-dpm-solver-v3.ts [--model DIR] [--prompts 4] [--seed 5000]
  *       [--nfe 5,6,8,10] [--guidance 3,7.5] [--reference-steps 500] [--json]
  *
- * v3 uses the cached statistics of the model at each guidance (scripts/fit-solver-v3.ts), and
+ * v3 uses the cached statistics of the model at each guidance (reprise fit-solver v3), and
  * "v3-degenerate" the same sampler with l = 1, s = b = 0. End points: v3 ends at timestep 0
  * (λ_0, as their code), DPM-Solver++ and UniPC (timestep_spacing "linspace", so every solver
  * starts at timestep 999 like the reference) at σ = 0; each is compared with the reference at its

@@ -162,14 +162,14 @@ export { fitDcRatios, searchDcRatios, dcConfig, dcFitOptionsSchema } from './edi
 export type { DcFit, DcFitOptions, FitProgress } from './editing/fit/dc-fit.js';
 export { saveDcFit, dcRatiosFor, dcFitKey } from './editing/fit/dc-store.js';
 export type { DcRatios, SavedDcFit } from './editing/fit/dc-store.js';
-export { FIT_KINDS, fitKind, dcFitKind } from './editing/fit/kinds.js';
-export type { SolverFitKind, SolverFitReport } from './editing/fit/kinds.js';
+export { FIT_KINDS, fitKind, dcFitKind, v3FitKind } from './editing/fit/kinds.js';
+export type { SolverFitKind, SolverFitReport, SolverFitProgress } from './editing/fit/kinds.js';
 export { prepareTrajectories, ddimReference, referenceAt, runSolver, meanMse, fitPrompts, epsScheduler, epsAt, DEFAULT_FIT_PROMPTS } from './editing/fit/trajectories.js';
 export type { Trajectories, Reference } from './editing/fit/trajectories.js';
 export { solverFitDir, solverFitFile, saveSolverFit, loadSolverFit, listSolverFits, SOLVER_FIT_FORMAT } from './runtime/solver-fit-cache.js';
 export type { StoredSolverFit } from './runtime/solver-fit-cache.js';
 export type { SchedulerSamplingOptions } from './editing/scheduler-sampling.js';
-export { fitV3, v3FitKind, v3FitOptionsSchema, V3_DEFAULT_PROMPTS } from './editing/fit/v3-fit.js';
+export { fitV3, v3FitOptionsSchema, V3_DEFAULT_PROMPTS } from './editing/fit/v3-fit.js';
 export type { V3Fit, V3FitOptions, V3FitProgress } from './editing/fit/v3-fit.js';
 export { loadV3Statistics, saveV3Statistics, withSolverStatistics, v3StatisticsDir, v3StatisticsFile, V3StatisticsMissingError, V3_FIT_COMMAND, V3_STATISTICS_FORMAT } from './editing/fit/v3-store.js';
 export type { V3StatisticsKey, V3StatisticsInfo } from './editing/fit/v3-store.js';

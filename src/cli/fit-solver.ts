@@ -1,10 +1,10 @@
-/** `reprise fit-solver <kind> --model <folder> --steps N`: fits a solver to the model and saves the fit. */
+/** `reprise fit-solver <kind> --model <folder> [kind flags]`: fits a solver to the model and saves the fit. */
 import { fitKind } from '../editing/fit/kinds.js';
 import { parseOptions } from '../editing/options.js';
 import { loadPipeline, modelFlags, onePositional } from './args.js';
 import { printJson, runCommand } from './command.js';
-import { EXIT } from './errors.js';
-import { FIT_SOLVER_TABLE } from './options/fit-solver.js';
+import { EXIT, UsageError } from './errors.js';
+import { FIT_KIND_FLAGS, FIT_SOLVER_TABLE } from './options/fit-solver.js';
 import { helpText } from './options/help.js';
 import { parseCommand } from './options/parse.js';
 import { ProgressBar } from './progress.js';
@@ -12,8 +12,13 @@ import { ProgressBar } from './progress.js';
 /** The help text of `reprise fit-solver` (from its table). */
 export const FIT_SOLVER_HELP = helpText(FIT_SOLVER_TABLE);
 
-/** The flags every kind shares (not kind options). */
+/** The flags that are not fit options (model loading, output). */
 const SHARED = new Set(['model', 'device', 'dtype', 'no-cache', 'dir', 'json', 'help']);
+
+/** The kind whose own flag `flag` is (undefined: a flag every kind takes). */
+function kindOfFlag(flag: string): string | undefined {
+  return Object.entries(FIT_KIND_FLAGS).find(([, flags]) => flags.some((f) => f.name === flag))?.[0];
+}
 
 const camel = (flag: string): string => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
@@ -27,6 +32,12 @@ export function fitSolverCommand(argv: readonly string[]): Promise<number> {
       return EXIT.ok;
     }
     const kind = fitKind(onePositional(positionals, '<kind>', FIT_SOLVER_HELP));
+    for (const [flag, v] of Object.entries(values)) {
+      const owner = v === undefined ? undefined : kindOfFlag(flag);
+      if (owner !== undefined && owner !== kind.name) throw new UsageError(`fit-solver ${kind.name} does not take --${flag} (a flag of fit-solver ${owner})`, FIT_SOLVER_HELP);
+    }
+    const missing = (FIT_KIND_FLAGS[kind.name] ?? []).find((f) => f.required === true && (values as Readonly<Record<string, unknown>>)[f.name] === undefined);
+    if (missing) throw new UsageError(`fit-solver ${kind.name} needs --${missing.name}: ${missing.help}`, FIT_SOLVER_HELP);
     // The kind's own schema validates its options (the flags given, camelCased).
     const given = Object.fromEntries(Object.entries(values).filter(([k, v]) => !SHARED.has(k) && v !== undefined).map(([k, v]) => [camel(k), v]));
     const options = parseOptions(kind.optionsSchema, given, `fit-solver ${kind.name}`);

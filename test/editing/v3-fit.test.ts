@@ -62,7 +62,7 @@ describe('DPM-Solver-v3 statistics store', () => {
       thrownBy(() => loadV3Statistics({ ...key, guidance: 2 }, dir)),
       { code: 'CONFIG_INVALID', type: V3StatisticsMissingError, hint: true, message: ['dpm-solver-v3', 'guidance 2', '4×2×3'] },
     );
-    expect(e.hint).toMatch(/fit-solver-v3\.ts/);
+    expect(e.hint).toMatch(/reprise fit-solver v3/);
   });
 });
 
@@ -81,7 +81,7 @@ describe('DPM-Solver-v3 on a tiny random model', async () => {
     const o = { seed: 4, steps: 5, guidance: 3, scheduler: 'dpm-solver-v3' };
     expectRepriseError(await rejectionOf(pipe.generate('a red circle', o)), { type: V3StatisticsMissingError, hint: true });
     // Three samples: pooled per channel (per element, s from 3 samples is noise and e^{∫s} overflows).
-    const fit = await fitV3(pipe, { samples: 3, steps: 20, sampleSteps: 5, guidance: 3, batch: 2, prompts: ['a red circle', 'a blue square'], pool: 'channel' });
+    const fit = await fitV3(pipe, { samples: 3, gridSteps: 20, sampleSteps: 5, guidance: 3, batch: 2, prompts: ['a red circle', 'a blue square'], pool: 'channel' });
     expect(fs.existsSync(fit.file)).toBe(true);
     expect(path.dirname(fit.file)).toBe(path.join(cache, 'solver-fits'));
     const st = fit.statistics;

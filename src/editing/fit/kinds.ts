@@ -8,8 +8,16 @@
 import type { z } from 'zod';
 import { RepriseError } from '../../errors.js';
 import type { Pipeline } from '../pipeline.js';
-import { dcFitOptionsSchema, fitDcRatios, type FitProgress } from './dc-fit.js';
+import { dcFitOptionsSchema, fitDcRatios } from './dc-fit.js';
 import { saveDcFit } from './dc-store.js';
+import { fitV3, v3FitOptionsSchema } from './v3-fit.js';
+
+/** Progress of any fit: its phase (`reference`, `search`, `samples`, `statistics`…) and how far. */
+export interface SolverFitProgress {
+  readonly phase: string;
+  readonly step: number;
+  readonly total: number;
+}
 
 /** What a fit reports. */
 export interface SolverFitReport {
@@ -30,7 +38,7 @@ export interface SolverFitKind<S extends z.ZodType = z.ZodType> {
   /** The options (the CLI's flags, camelCased; unknown keys refused). */
   readonly optionsSchema: S;
   /** Fits on the loaded model, saves, reports. `dir`: the solver-fit folder (default: the cache's). */
-  fit(pipeline: Pipeline, options: z.output<S>, progress?: (p: FitProgress) => void, dir?: string): Promise<SolverFitReport>;
+  fit(pipeline: Pipeline, options: z.output<S>, progress?: (p: SolverFitProgress) => void, dir?: string): Promise<SolverFitReport>;
 }
 
 const fmt = (v: number): string => v.toExponential(3);
@@ -38,7 +46,7 @@ const fmt = (v: number): string => v.toExponential(3);
 /** DC-Solver's compensation ratios (fit/dc-fit.ts). */
 export const dcFitKind: SolverFitKind<typeof dcFitOptionsSchema> = {
   name: 'dc',
-  summary: 'DC-Solver compensation ratios for one step count and guidance (and the cascade regression over all fits of the model)',
+  summary: 'DC-Solver compensation ratios for one step count, guidance and spacing; refits the cascade regression over the model’s fits',
   optionsSchema: dcFitOptionsSchema,
   fit: async (pipeline, options, progress, dir) => {
     const t0 = Date.now();
@@ -48,9 +56,9 @@ export const dcFitKind: SolverFitKind<typeof dcFitOptionsSchema> = {
     const gain = 1 - fit.mse.fitted / fit.mse.unfitted;
     return {
       files: [saved.file, ...(saved.cprFile ? [saved.cprFile] : [])],
-      summary: { steps: fit.steps, guidance: fit.guidance, trajectories: fit.trajectories, referenceSteps: fit.referenceSteps, ratios: fit.ratios, mseUnfitted: fit.mse.unfitted, mseFitted: fit.mse.fitted, searchCalls: fit.searchCalls, seconds },
+      summary: { steps: fit.steps, guidance: fit.guidance, spacing: fit.spacing, trajectories: fit.trajectories, referenceSteps: fit.referenceSteps, ratios: fit.ratios, mseUnfitted: fit.mse.unfitted, mseFitted: fit.mse.fitted, searchCalls: fit.searchCalls, seconds },
       lines: [
-        `DC-Solver ratios for ${fit.steps} steps, guidance ${fit.guidance}: ${fit.ratios.map((r) => r.toFixed(3)).join(' ')}`,
+        `DC-Solver ratios for ${fit.steps} steps, guidance ${fit.guidance}, ${fit.spacing} spacing: ${fit.ratios.map((r) => r.toFixed(3)).join(' ')}`,
         `final-latent MSE vs ${fit.referenceSteps}-step DDIM on ${fit.trajectories} trajectories: UniPC ${fmt(fit.mse.unfitted)}, DC-Solver ${fmt(fit.mse.fitted)} (${(100 * gain).toFixed(1)}% lower)`,
         `saved ${saved.file}${saved.cprFile ? `\ncascade regression over this model's fits: ${saved.cprFile}` : ''} (${seconds} s)`,
       ],
@@ -58,8 +66,27 @@ export const dcFitKind: SolverFitKind<typeof dcFitOptionsSchema> = {
   },
 };
 
+/** DPM-Solver-v3's empirical model statistics (fit/v3-fit.ts). */
+export const v3FitKind: SolverFitKind<typeof v3FitOptionsSchema> = {
+  name: 'v3',
+  summary: 'DPM-Solver-v3 empirical model statistics for one guidance at the model’s latent size',
+  optionsSchema: v3FitOptionsSchema,
+  fit: async (pipeline, options, progress, dir) => {
+    const fit = await fitV3(pipeline, options, progress, dir);
+    const seconds = +(fit.seconds.samples + fit.seconds.statistics).toFixed(1);
+    return {
+      files: [fit.file],
+      summary: { guidance: fit.guidance, samples: fit.samples, gridSteps: fit.steps, size: fit.statistics.size, pool: options.pool, secondsSamples: +fit.seconds.samples.toFixed(1), secondsStatistics: +fit.seconds.statistics.toFixed(1), seconds },
+      lines: [
+        `DPM-Solver-v3 statistics at guidance ${fit.guidance}: ${fit.samples} generated samples, a ${fit.steps}-step λ grid, ${fit.statistics.size} values per grid point (${options.pool} pooling)`,
+        `saved ${fit.file} (${seconds} s: ${fit.seconds.samples.toFixed(1)} s generating the samples, ${fit.seconds.statistics.toFixed(1)} s for the statistics)`,
+      ],
+    };
+  },
+};
+
 /** Every fit kind, in help order. */
-export const FIT_KINDS: readonly SolverFitKind[] = [dcFitKind as unknown as SolverFitKind];
+export const FIT_KINDS: readonly SolverFitKind[] = [dcFitKind as unknown as SolverFitKind, v3FitKind as unknown as SolverFitKind];
 
 /** The kind named `name`; an unknown name is an error listing the kinds. */
 export function fitKind(name: string): SolverFitKind {

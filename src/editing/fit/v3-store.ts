@@ -34,7 +34,7 @@ export interface V3StatisticsInfo {
 }
 
 /** The command that computes statistics, for hints. */
-export const V3_FIT_COMMAND = 'npx tsx scripts/fit-solver-v3.ts --model DIR --guidance W';
+export const V3_FIT_COMMAND = 'reprise fit-solver v3 --model DIR --guidance W';
 
 /** The statistics of a model are not in the cache. */
 export class V3StatisticsMissingError extends RepriseError {
@@ -43,7 +43,7 @@ export class V3StatisticsMissingError extends RepriseError {
     super(
       'CONFIG_INVALID',
       `scheduler "dpm-solver-v3" needs the model's statistics, and none are stored for model ${key.modelId.slice(0, 12)}… at guidance ${key.guidance} and latent ${key.latentShape.join('×')} (looked for ${file})`,
-      { hint: `Compute them once with \`${V3_FIT_COMMAND}\` (the same guidance and width/height; later \`reprise fit-solver v3\`), or choose another scheduler.` },
+      { hint: `Compute them once with \`${V3_FIT_COMMAND}\` (the same guidance and width/height), or choose another scheduler.` },
     );
     this.name = 'V3StatisticsMissingError';
     this.file = file;

@@ -88,7 +88,7 @@ function gridOf(config: DpmSolverV3Config, schedule: NoiseSchedule): Float64Arra
   if (!(off < 1e-6)) {
     throw invalid(
       `DPM-Solver-v3: the statistics' λ grid [${stats.lambdas[0]}, ${stats.lambdas[stats.lambdas.length - 1]}] does not match this noise schedule's [${expected[0]}, ${expected[expected.length - 1]}]`,
-      'Compute the statistics for this model (its scheduler config), e.g. `npx tsx scripts/fit-solver-v3.ts --model DIR`.',
+      'Compute the statistics for this model (its scheduler config), e.g. `reprise fit-solver v3 --model DIR --guidance W`.',
     );
   }
   return stats.lambdas;
