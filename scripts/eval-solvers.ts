@@ -7,7 +7,7 @@
  *
  *   npm run eval:solvers -- [--model DIR] [--prompts 4] [--seed 7000000] [--guidance 3,7.5]
  *       [--nfe 5,6,8,10,15,20] [--reference 500] [--spacing leading|linspace|trailing] [--judge 8] [--judge-nfe 10]
- *       [--time-shift 30,300|off] [--json] [--docs] [--plot FILE]
+ *       [--time-shift 30,300|off] [--reference-check] [--json] [--docs] [--plot FILE]
  *
  * `--json` prints one JSON object per row (kind "mse" or "judge") and a summary object;
  * otherwise Markdown tables. `--docs` writes the tables into docs/solvers.md and the picture to
@@ -33,7 +33,7 @@ import { solverPlotSvg } from '../tools/eval/solvers/plot.js';
 import { timeShiftedSolvers } from '../tools/eval/time-shift.js';
 import type { SchedulerConfig, TimeShiftOptions } from '../src/solvers/index.js';
 import { bestCells, solverMarkdown } from '../tools/eval/solvers/report.js';
-import { runSolverEval, type SolverEvalRow } from '../tools/eval/solvers/run.js';
+import { runSolverEval, type ReferenceCheckRow, type SolverEvalRow } from '../tools/eval/solvers/run.js';
 import { randomScene, sceneCaption } from '../tools/scenes/index.js';
 
 class UsageError extends Error {}
@@ -71,6 +71,7 @@ async function main(): Promise<number> {
         judge: { type: 'string' },
         'time-shift': { type: 'string' },
         'judge-nfe': { type: 'string' },
+        'reference-check': { type: 'boolean' },
         json: { type: 'boolean' },
         docs: { type: 'boolean' },
         plot: { type: 'string' },
@@ -83,8 +84,8 @@ async function main(): Promise<number> {
   }
   let o;
   try {
-    const { 'judge-nfe': judgeNfe, 'time-shift': timeShift, ...rest } = values;
-    o = parseSolverEvalOptions({ ...Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)), ...(judgeNfe !== undefined ? { judgeNfe } : {}), ...(timeShift !== undefined ? { timeShift } : {}) });
+    const { 'judge-nfe': judgeNfe, 'time-shift': timeShift, 'reference-check': referenceCheck, ...rest } = values;
+    o = parseSolverEvalOptions({ ...Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)), ...(judgeNfe !== undefined ? { judgeNfe } : {}), ...(timeShift !== undefined ? { timeShift } : {}), ...(referenceCheck !== undefined ? { referenceCheck } : {}) });
   } catch (e) {
     throw new UsageError(e instanceof Error ? e.message : String(e));
   }
@@ -95,7 +96,7 @@ async function main(): Promise<number> {
   const t0 = performance.now();
   const pipe = await Pipeline.load(dir);
   const model = pipe.model;
-  const spacing = o.spacing ?? String(model.schedulerConfig['timestep_spacing'] ?? 'leading');
+  const spacing = o.spacing;
   const folderConfig = { ...model.schedulerConfig, timestep_spacing: spacing };
   // The time-shift cases: every solver that takes it, except the stochastic ones (not ranked).
   const shifted = o.timeShift === null ? [] : timeShiftedSolvers(o.timeShift).map((c) => ({ id: c.solver, label: `${c.label}(w${o.timeShift?.window},c${o.timeShift?.cutoff})`, timeShift: c.timeShift as TimeShiftOptions }));
@@ -107,10 +108,10 @@ async function main(): Promise<number> {
   // The predictor's plan only supplies ᾱ(t) for the prediction-type conversion.
   const plan = samplingPlanFromConfig(folderConfig, o.reference, shape);
   const predictor = (c: BranchConditioning) => unetBranchPredictor(model.unet, plan, [c]);
-  // Fitted solvers sample with the fit saved for this model (reprise fit-solver dc / scripts/fit-solver-v3.ts).
+  // Fitted solvers sample with the fit saved for this model (reprise fit-solver dc / reprise fit-solver v3).
   const modelId = pipe.modelId();
   const configFor = (c: SolverCase, steps: number, guidance: number): SchedulerConfig => {
-    if (c.config.className === 'DCSolverMultistepScheduler') return { ...c.config, dcRatios: dcRatiosFor(modelId, steps, guidance).ratios };
+    if (c.config.className === 'DCSolverMultistepScheduler') return { ...c.config, dcRatios: dcRatiosFor(modelId, c.config.timestepSpacing, steps, guidance).ratios };
     if (c.config.className === 'DPMSolverV3Scheduler') return withSolverStatistics({ ...c.config, statistics: null }, { modelId, guidance, latentShape: shape });
     return c.config;
   };
@@ -119,6 +120,7 @@ async function main(): Promise<number> {
   const uncond = hidden[o.prompts] as Float32Array;
   const prompts = captions.map((_, k) => ({ cond: hidden[k] as Float32Array, uncond }));
   log(`model ${dir}, latent [${shape.join(', ')}], spacing ${spacing}, reference ${o.reference}-step DDIM, ${o.prompts} prompts (seed ${o.seed}), ${cases.length} solvers: ${cases.map((c) => c.label).join(', ')}${skipped.length > 0 ? `; left out: ${skipped.map((x) => `${x.id} (${x.reason.split('\n')[0]})`).join('; ')}` : ''}`);
+  const checks: ReferenceCheckRow[] = [];
   const rows = await runSolverEval({
     cases,
     reference: { config: reference.config, steps: o.reference },
@@ -129,6 +131,7 @@ async function main(): Promise<number> {
     seed: o.seed,
     predictor,
     configFor,
+    ...(o.referenceCheck ? { check: { label: 'dpm-solver++', config: solverCase(folderConfig, { id: 'dpm-solver++' }).config, steps: o.reference }, onCheck: (r: ReferenceCheckRow) => (checks.push(r), o.json ? console.log(JSON.stringify({ kind: 'reference-check', ...r })) : log(`guidance ${r.guidance}: ${r.steps}-step ${r.solver} vs the reference ${r.mse.toExponential(3)}`)) } : {}),
     onRow: (r) => (o.json ? console.log(JSON.stringify({ kind: 'mse', ...r })) : log(`guidance ${r.guidance} NFE ${r.nfe} ${r.solver}: ${r.mse === null ? '—' : r.mse.toExponential(3)}`)),
   });
   const judged: (JudgeRow & { readonly guidance: number })[] = [];
@@ -146,14 +149,15 @@ async function main(): Promise<number> {
   const guidances = o.guidance.join(' and ');
   const judgeText = o.judge > 0 ? o.guidance.map((g, i) => `Guidance ${g}, ${o.judge} scenes per solver at NFE ${o.judgeNfe} (eval:samples' judge, plain captions):\n\n${judgeMarkdown(judged.filter((r) => r.guidance === o.guidance[i]))}`).join('\n') : '';
   const markdown = [
-    `Model \`${path.basename(dir)}\`, latent ${shape.join('×')}, \`timestep_spacing: ${spacing}\` for every solver, guidance ${guidances}, ${o.prompts} scene captions and z_T (seeds ${o.seed}…${o.seed + o.prompts - 1}); reference: ${o.reference}-step DDIM from the same z_T. ${seconds.toFixed(0)} s on this machine (\`npm run eval:solvers -- --prompts ${o.prompts} --nfe ${o.nfe.join(',')} --judge ${o.judge} --docs\`).`,
+    `Model \`${path.basename(dir)}\`, latent ${shape.join('×')}, \`timestep_spacing: ${spacing}\` for every solver, guidance ${guidances}, ${o.prompts} scene captions and z_T (seeds ${o.seed}…${o.seed + o.prompts - 1}); reference: ${o.reference}-step DDIM from the same z_T. ${seconds.toFixed(0)} s on this machine (\`npm run eval:solvers -- --prompts ${o.prompts} --nfe ${o.nfe.join(',')} --judge ${o.judge}${o.spacing !== 'trailing' ? ` --spacing ${o.spacing}` : ''}${o.referenceCheck ? ' --reference-check' : ''} --docs\`).`,
     '',
+    ...(checks.length > 0 ? [`Reference check: a ${o.reference}-step DPM-Solver++ (ends at σ = 0, like most solvers here; DDIM ends at ᾱ_0) is ${checks.map((c) => `${c.mse.toExponential(2)} from the reference at guidance ${c.guidance}`).join(' and ')}: below that a solver ending at σ = 0 cannot be ranked.`, ''] : []),
     solverMarkdown(rows),
     ...notes(rows),
     ...(skipped.length > 0 ? [`Left out: ${skipped.map((x) => `\`${x.id}\` (${x.reason.split('\n')[0]})`).join('; ')}.`, ''] : []),
     judgeText,
   ].join('\n');
-  if (o.json) console.log(JSON.stringify({ kind: 'summary', model: dir, seconds, best, skipped, prompts: o.prompts, seed: o.seed, reference: o.reference, spacing }));
+  if (o.json) console.log(JSON.stringify({ kind: 'summary', model: dir, seconds, best, skipped, referenceChecks: checks, prompts: o.prompts, seed: o.seed, reference: o.reference, spacing }));
   else console.log(markdown);
   const svg = solverPlotSvg(rows, `MSE vs a ${o.reference}-step DDIM reference (${path.basename(dir)}, ${o.prompts} prompts)`);
   if (o.plot !== undefined) writeFileAtomicSync(o.plot, svg);

@@ -52,6 +52,9 @@ describe('eval:solvers cases', () => {
     expect(() => parseSolverEvalOptions({ nfe: '5,x' })).toThrow(/--nfe/);
     expect(() => parseSolverEvalOptions({ judgeNfe: '0' })).toThrow(/--judge-nfe/);
     expect(parseSolverEvalOptions({}).reference).toBe(500);
+    // Every solver and the reference start at t = T − 1 unless asked otherwise.
+    expect(parseSolverEvalOptions({}).spacing).toBe('trailing');
+    expect(() => parseSolverEvalOptions({ spacing: 'karras' })).toThrow(/--spacing/);
   });
 });
 
@@ -72,6 +75,18 @@ describe('eval:solvers run', () => {
       for (const s of ['ddim', 'dpm-solver++', 'unipc']) expect(at(g, 10, s)).toBeLessThan(at(g, 5, s));
       for (const s of ['dpm-solver++', 'unipc']) expect(at(g, 10, s)).toBeLessThan(at(g, 10, 'ddim'));
     }
+  });
+
+  it('checks the reference against a second converged solver: zero for the same path, the end-point gap otherwise', async () => {
+    const ddim = solverCase(folder, { id: 'ddim' });
+    const checks: { guidance: number; mse: number }[] = [];
+    const base = { cases: [], reference: { config: ddim.config, steps: 40 }, nfes: [5], guidances: [1, 3], prompts, latentSize: 64, seed: 3, predictor };
+    await runSolverEval({ ...base, check: { label: 'ddim', config: ddim.config, steps: 40 }, onCheck: (r) => checks.push(r) });
+    expect(checks).toEqual([{ guidance: 1, solver: 'ddim', steps: 40, mse: 0 }, { guidance: 3, solver: 'ddim', steps: 40, mse: 0 }]);
+    const other: number[] = [];
+    await runSolverEval({ ...base, check: { label: 'dpm-solver++', config: solverCase(folder, { id: 'dpm-solver++' }).config, steps: 40 }, onCheck: (r) => other.push(r.mse) });
+    expect(other).toHaveLength(2);
+    for (const m of other) expect(m).toBeGreaterThan(0);
   });
 
   it('samples fitted solvers with their fit, and leaves a cell without one empty with the command that makes it', async () => {
@@ -111,6 +126,8 @@ describe('eval:solvers report and picture', () => {
     const md = solverMarkdown(rows);
     expect(md).toContain('| `unipc` | 7.00e-2 (0.70) | 2.00e-2 (2.00) |');
     expect(md).toContain('| `ddpm` (stochastic) | 1.00e-2 (0.10) | — |');
+    // A diverged run's ratio in exponent form.
+    expect(solverMarkdown([row('dpm-solver++', 5, 0.1), row('dc-unipc', 5, 2.5e20)])).toContain('| `dc-unipc` | 2.50e+20 (2.5e+21) |');
   });
 
   it('draws one line per solver on a log axis, higher MSE lower on the picture', () => {

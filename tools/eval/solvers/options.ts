@@ -19,8 +19,16 @@ export const solverEvalOptionsSchema = z.strictObject({
   nfe: list(true).default([5, 6, 8, 10, 15, 20]),
   /** Steps of the DDIM reference. */
   reference: count(2, 1000).default(500),
-  /** timestep_spacing for every solver (default the folder's own, which fitted solvers were fitted with; linspace and trailing start at t = T − 1 like the reference). */
-  spacing: z.enum(['leading', 'linspace', 'trailing']).optional(),
+  /**
+   * timestep_spacing for every solver and the reference. Default trailing: every solver starts at
+   * t = T − 1 like the reference. With `leading` the first timestep depends on the class and the
+   * steps (DDIM at 5 steps starts at 801, UniPC at 831; DPM-Solver++ at 500 steps at 501, so
+   * even its 500-step run is 0.085 from DDIM's on the bundled model), which measures the start,
+   * not the solver.
+   */
+  spacing: z.enum(['leading', 'linspace', 'trailing']).default('trailing'),
+  /** Also run a 500-step DPM-Solver++ and report its MSE to the DDIM reference: the floor of solvers that end at σ = 0 (DDIM ends at ᾱ_0). */
+  referenceCheck: z.boolean().default(false),
   /** Scenes judged per solver at NFE `judgeNfe` (eval:samples' colour/shape judge); 0: none. */
   judge: count(0, 1000).default(8),
   judgeNfe: count(1, 1000).default(10),

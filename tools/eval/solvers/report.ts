@@ -36,7 +36,9 @@ export function bestCells(rows: readonly SolverEvalRow[], baseline = BASELINE): 
 
 function cell(r: SolverEvalRow | undefined, base: number | null): string {
   if (!r || r.mse === null) return '—';
-  const ratio = base !== null && base > 0 ? ` (${(r.mse / base).toFixed(2)})` : '';
+  const q = base !== null && base > 0 ? r.mse / base : null;
+  // A ratio past 1000 (a diverged run) in exponent form, not a 25-digit number.
+  const ratio = q === null ? '' : ` (${q >= 1000 ? q.toExponential(1) : q.toFixed(2)})`;
   const calls = r.calls !== null && r.calls !== r.nfe ? ` [${r.calls}]` : '';
   return `${r.mse.toExponential(2)}${ratio}${calls}`;
 }

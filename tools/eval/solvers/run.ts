@@ -32,6 +32,18 @@ export interface SolverEvalInput {
    */
   readonly configFor?: (c: SolverCase, steps: number, guidance: number) => SchedulerConfig;
   readonly onRow?: (row: SolverEvalRow) => void;
+  /** A second many-step solver compared with the reference (its MSE: how far two converged solvers with different end points sit). */
+  readonly check?: { readonly label: string; readonly config: SchedulerConfig; readonly steps: number };
+  readonly onCheck?: (row: ReferenceCheckRow) => void;
+}
+
+/** The reference check of one guidance. */
+export interface ReferenceCheckRow {
+  readonly guidance: number;
+  readonly solver: string;
+  readonly steps: number;
+  /** Mean over the prompts of its final latent's MSE against the reference. */
+  readonly mse: number;
 }
 
 /** One (guidance, NFE, solver) cell. */
@@ -75,6 +87,11 @@ export async function runSolverEval(input: SolverEvalInput): Promise<SolverEvalR
     const predicts = input.prompts.map((p) => input.predictor({ cond: p.cond, uncond: p.uncond, guidance }));
     const references: Float32Array[] = [];
     for (const [k, predict] of predicts.entries()) references.push(await finalLatent(predict, input.reference, input.reference.steps, starts[k] as Float32Array, input.seed + k));
+    if (input.check) {
+      let sum = 0;
+      for (const [k, predict] of predicts.entries()) sum += mse(await finalLatent(predict, input.check, input.check.steps, starts[k] as Float32Array, input.seed + k), references[k] as Float32Array);
+      input.onCheck?.({ guidance, solver: input.check.label, steps: input.check.steps, mse: sum / predicts.length });
+    }
     for (const nfe of input.nfes) {
       for (const c of input.cases) {
         const fit = stepsForNfe(c.config, nfe);
