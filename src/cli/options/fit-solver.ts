@@ -57,8 +57,9 @@ final-latent MSE of UniPC (unfitted) and DC-Solver (fitted) on them. Every DC fi
 refits the cascade polynomial regression that predicts ratios for step counts and guidance scales
 not fitted.
 \`v3\`: DPM-Solver-v3's empirical model statistics for one guidance at the model's latent size,
-computed on K samples the model generates (scene captions, seeded z_T); on the bundled model 16
-samples on a 60-step grid with channel pooling take about 5 minutes on 2 CPU cores.`,
+computed on K samples the model generates (scene captions, seeded z_T); on the bundled model, on
+a 60-step grid with channel pooling, 16 samples take about 5 minutes and 64 about 8 on 2 CPU
+cores (3 model calls per sample and grid point: the 256-sample default is a GPU job).`,
   flags: [
     ...MODEL_FLAGS,
     ...FIT_FLAGS,
