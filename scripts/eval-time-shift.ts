@@ -26,15 +26,10 @@ import { ClipTokenizer } from '../src/tokenizer/index.js';
 import { Random } from '../src/util/random.js';
 import { mse } from '../tools/eval/exact-samplers.js';
 import { sampleSolverCase, timeShiftedSolvers, type SolverCase } from '../tools/eval/time-shift.js';
+import { numberList } from '../tools/eval/number-list.js';
 import { randomScene, sceneCaption } from '../tools/scenes/index.js';
 
-function list(flag: string, text: string, integer: boolean): number[] {
-  const values = text.split(',').map(Number);
-  if (values.length === 0 || values.some((v) => !Number.isFinite(v) || v < 0 || (integer && !Number.isInteger(v)))) {
-    throw new RepriseError('RUNTIME_INPUT', `--${flag} must be a comma-separated list of non-negative ${integer ? 'integers' : 'numbers'}, got ${text}`);
-  }
-  return values;
-}
+const list = (flag: string, text: string, integer: boolean): number[] => numberList(flag, text, { integer, positive: false });
 
 async function main(): Promise<number> {
   const { values } = parseArgs({

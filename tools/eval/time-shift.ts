@@ -6,7 +6,8 @@
  */
 import { sampleWithScheduler } from '../../src/editing/scheduler-sampling.js';
 import type { BranchPredict } from '../../src/inversion/types.js';
-import { resolveSchedulerConfig, specForName, TIME_SHIFT_SOLVER_IDS, type TimeShiftOptions } from '../../src/solvers/index.js';
+import { specForName, TIME_SHIFT_SOLVER_IDS, type TimeShiftOptions } from '../../src/solvers/index.js';
+import { solverCase } from './solvers/cases.js';
 
 /** One benchmark case: a registered solver, plain or time-shifted. */
 export interface SolverCase {
@@ -31,7 +32,7 @@ export function timeShiftedSolvers(options: TimeShiftOptions = DEFAULT_TIME_SHIF
 export async function sampleSolverCase(c: SolverCase, folderConfig: Readonly<Record<string, unknown>>, steps: number, predict: BranchPredict, start: Float32Array, seed: number): Promise<Float32Array> {
   const spec = specForName(c.solver);
   if (spec === undefined) throw new Error(`unknown solver ${c.solver}`);
-  const scheduler = resolveSchedulerConfig({ ...folderConfig, _class_name: spec.className }, spec.className);
+  const scheduler = solverCase(folderConfig, { id: spec.id }).config;
   const [z] = await sampleWithScheduler(predict, { scheduler, steps, start, branches: 1, seed, ...(c.timeShift ? { timeShift: c.timeShift } : {}) });
   return z as Float32Array;
 }

@@ -150,8 +150,9 @@ export async function fitDcRatios(pipe: Pipeline, options: DcFitOptions, progres
   const prompts = typeof o.prompts === 'number' ? fitPrompts(o.prompts) : o.prompts;
   const t = await prepareTrajectories(pipe, { prompts, seed: o.seed, guidance: o.guidance });
   const at = o.spacing ? { spacing: o.spacing } : {};
-  const spacing = pipe.model.scheduler('DDIMScheduler', at).timestepSpacing;
-  const ref = await ddimReference(t, pipe.model.scheduler('DDIMScheduler', at), o.referenceSteps, (step, total) => progress?.({ phase: 'reference', step, total }));
+  const ddim = pipe.model.scheduler('DDIMScheduler', at);
+  const spacing = ddim.timestepSpacing;
+  const ref = await ddimReference(t, ddim, o.referenceSteps, (step, total) => progress?.({ phase: 'reference', step, total }));
   const before = t.calls;
   const ratios = await searchDcRatios(t, dcConfig(pipe, [], spacing), o.steps, ref, { refinements: o.refinements, ...(progress ? { progress } : {}) });
   const searchCalls = t.calls - before;
