@@ -8,10 +8,10 @@
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { RepriseError } from '../../errors.js';
 import { openSafetensors, writeSafetensors } from '../../io/safetensors.js';
+import { solverFitDir } from '../../runtime/solver-fit-cache.js';
 import { isV3Statistics, type SchedulerConfig, type V3Statistics } from '../../solvers/index.js';
 import { canonicalJson } from '../../util/canonical-json.js';
 
@@ -50,10 +50,9 @@ export class V3StatisticsMissingError extends RepriseError {
   }
 }
 
-/** The default folder of solver fits. */
+/** The default folder of the statistics: the solver-fit cache's (runtime/solver-fit-cache.ts). */
 export function v3StatisticsDir(): string {
-  const base = process.env.REPRISE_CACHE_DIR ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'reprise');
-  return path.join(base, 'solver-fits');
+  return solverFitDir();
 }
 
 const keyJson = (key: V3StatisticsKey): string => canonicalJson({ kind: 'v3', modelId: key.modelId, guidance: key.guidance, latentShape: [...key.latentShape] });
